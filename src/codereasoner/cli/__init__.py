@@ -1,0 +1,1 @@
+"""The `codereasoner` command: a root parser and one module per subcommand."""
