@@ -1,0 +1,100 @@
+"""Evaluation: the `Benchmark` extension point — load items as `Task` records, render prompts, score.
+
+A benchmark reads its official files (a local path, or for online users a hub dataset name), turns each
+item into one `Task` per task kind, renders prompts per style, pulls the answer out of raw model text
+the way its official harness does, and scores through `rewards.verify` (one definition of correct).
+Data that is not shipped with the package is found by `resolve_data`, which names where to get it.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from codereasoner.records import Generation, Report, Task
+
+ENV_VAR = "CODEREASONER_BENCHMARKS"
+
+
+def benchmarks_root() -> Path:
+    """Where benchmark data lives by default: $CODEREASONER_BENCHMARKS, else ../shared/benchmarks from cwd."""
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else Path.cwd().parent / "shared" / "benchmarks"
+
+
+class Benchmark(ABC):
+    """One benchmark. Subclasses set the class attributes and implement load/render/extract/score."""
+
+    name: ClassVar[str]
+    version: ClassVar[str]  # bump when data, prompts, extraction or scoring change; written into every Report
+    task_kinds: ClassVar[tuple[str, ...]]  # e.g. ("output", "input"); the first is the default
+    styles: ClassVar[tuple[str, ...]]  # prompt styles; the first is the default
+    default_path: ClassVar[str]  # relative to benchmarks_root()
+    hub_name: ClassVar[str | None] = None  # `datasets.load_dataset` name for online users
+    where_to_get: ClassVar[str]  # one line telling users where the official data is
+
+    def resolve_data(self, path: str | Path | None) -> Path | None:
+        """The local file or directory to load; None means "use the hub" (only when no local copy exists)."""
+        if path is not None:
+            p = Path(path)
+            if not p.exists():
+                raise FileNotFoundError(f"{self.name}: --data {p} does not exist. {self.where_to_get}")
+            return p
+        default = benchmarks_root() / self.default_path
+        if default.exists():
+            return default
+        if self.hub_name is not None:
+            return None
+        raise FileNotFoundError(
+            f"{self.name}: no data at {default}; pass --data PATH or set ${ENV_VAR}. {self.where_to_get}"
+        )
+
+    def check_kind(self, task: str | None) -> str:
+        kind = task or self.task_kinds[0]
+        if kind not in self.task_kinds:
+            raise ValueError(f"{self.name}: --task must be one of {', '.join(self.task_kinds)}, got {kind!r}")
+        return kind
+
+    def check_style(self, style: str | None) -> str:
+        style = style or self.styles[0]
+        if style not in self.styles:
+            raise ValueError(f"{self.name}: --style must be one of {', '.join(self.styles)}, got {style!r}")
+        return style
+
+    @abstractmethod
+    def load(self, path: str | Path | None = None, *, task: str | None = None) -> list[Task]:
+        """The benchmark's items of one task kind as `Task` records (gold answer in `answer`)."""
+
+    @abstractmethod
+    def render(self, task: Task, style: str) -> str | list[dict[str, str]]:
+        """The prompt: raw text for completion models, or chat messages."""
+
+    @abstractmethod
+    def extract(self, completion: str, task: Task, style: str) -> str:
+        """The answer string the official harness would score, taken from raw model text."""
+
+    @abstractmethod
+    def score(
+        self,
+        tasks: Sequence[Task],
+        generations: Sequence[Generation],
+        *,
+        mode: str = "official",
+        executor: object | None = None,
+    ) -> Report:
+        """Score extracted answers (`Generation.completions`, one list per task id)."""
+
+
+def by_id(tasks: Sequence[Task], generations: Sequence[Generation], benchmark: str) -> list[tuple[str, ...]]:
+    """Answers aligned with `tasks`; a task without generations is an error that names it (fail fast)."""
+    got = {g.task_id: g.completions for g in generations}
+    missing = [t.id for t in tasks if t.id not in got]
+    if missing:
+        raise ValueError(
+            f"{benchmark}: no generations for {len(missing)} of {len(tasks)} items (first: {missing[0]}); "
+            "generations must hold one list of answers per item id"
+        )
+    return [got[t.id] for t in tasks]

@@ -1,0 +1,162 @@
+"""Evaluation: CRUXEval-O and CRUXEval-I (facebookresearch/cruxeval @ 190faf1; BENCHMARKS.md §1).
+
+Reads `cruxeval.jsonl` (800 items `{code, input, output, id}`), writes one `Task` per item: kind
+`output` (gold = the output literal) or `input` (gold = the argument source; `question.output` = the
+expected value). Scoring goes through `rewards.verify.verify_batch`; in `official` mode the per-sample
+boolean lists then follow the harness's own counting (§1.4, kept quirk by quirk below), so the
+published CodeLlama-7B scores come out to the last digit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from codereasoner.evaluation.benchmarks import BENCHMARKS
+from codereasoner.evaluation.benchmarks.base import Benchmark, by_id
+from codereasoner.evaluation.passk import mean_pass_at_k
+from codereasoner.records import Generation, Report, Task, Verdict, VerdictStatus
+
+
+def load_items(path: Path) -> list[dict]:
+    """CRUXEval rows from a .jsonl file (or a directory holding cruxeval.jsonl)."""
+    if path.is_dir():
+        path = path / "cruxeval.jsonl"
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            missing = {"code", "input", "output", "id"} - set(row)
+            if missing:
+                raise ValueError(f"{path}:{number}: CRUXEval row lacks {', '.join(sorted(missing))}")
+            rows.append(row)
+    return rows
+
+
+def item_task(row: dict, kind: str, *, benchmark: str = "cruxeval", call_name: str = "f") -> Task:
+    """One CRUXEval-format row as a Task of `kind` ("output" or "input")."""
+    call = f"{call_name}({row['input']})"
+    meta = {"benchmark": benchmark}
+    # `func`/`input`/`output` are what the output/input task kinds render from; `input`/`output` are also
+    # the original source strings the official rule reads (rewards/official.py).
+    question = {"func": call_name, "input": row["input"], "output": row["output"]}
+    answer = row["output"] if kind == "output" else row["input"]
+    return Task(row["id"], kind, row["code"], call, question, answer, meta=meta)
+
+
+def dropped(verdict: Verdict) -> bool:
+    """The official rule dropped this answer (rewards/official.py marks it `meta["dropped"]`)."""
+    return verdict.status is VerdictStatus.UNPARSABLE and bool(verdict.meta.get("dropped"))
+
+
+def official_list(verdicts: Sequence[Verdict], n_answers: int) -> list[bool]:
+    """CRUXEval's per-sample list (evaluate_score @ 190faf1): skipped answers are dropped, so n shrinks;
+    but when nothing passed the list becomes [False] * len(all answers)."""
+    kept = [v.correct for v in verdicts if not dropped(v)]
+    if True not in kept:
+        kept = [False] * n_answers
+    return kept
+
+
+def score_answers(
+    benchmark: str,
+    version: str,
+    tasks: Sequence[Task],
+    generations: Sequence[Generation],
+    *,
+    mode: str,
+    executor: object | None,
+    count: object = official_list,
+) -> Report:
+    """Verify every answer of every task in one batch, then pass@k per the harness's counting."""
+    from codereasoner.rewards.verify import verify_batch
+
+    if mode not in ("official", "strict"):
+        raise ValueError(f"mode must be 'official' or 'strict', got {mode!r}")
+    answers = by_id(tasks, generations, benchmark)
+    flat_tasks = [t for t, gs in zip(tasks, answers) for _ in gs]
+    flat_answers = [g for gs in answers for g in gs]
+    verdicts = verify_batch(flat_tasks, flat_answers, mode=mode, executor=executor)
+    lists: dict[str, list[bool]] = {}
+    out: list[Verdict] = []
+    at = 0
+    for task, gs in zip(tasks, answers):
+        mine = verdicts[at : at + len(gs)]
+        at += len(gs)
+        lists[task.id] = count(mine, len(gs)) if mode == "official" else [v.correct for v in mine]
+        out.extend(
+            Verdict(f"{task.id}#{j}", v.correct, v.status, v.detail, v.parts, {**v.meta, "answer": g})
+            for j, (v, g) in enumerate(zip(mine, gs))
+        )
+    n_max = max((len(gs) for gs in answers), default=0)
+    ks = [k for k in (1, 5, 10) if k == 1 or k <= n_max]
+    results = list(lists.values())
+    metrics = {f"pass@{k}": mean_pass_at_k(results, k) for k in ks}
+    kind = tasks[0].kind if tasks else ""
+    meta = {"task": kind, "num_items": len(tasks), "num_answers": len(flat_answers), "scored": lists}
+    return Report(benchmark, version, mode, metrics, tuple(out), meta)
+
+
+@BENCHMARKS.register("cruxeval")
+class CruxEval(Benchmark):
+    name = "cruxeval"
+    version = "1"  # data @ 190faf1, scoring rule after PR #2 (drop skipped answers, reset when none pass)
+    task_kinds = ("output", "input")
+    styles = ("direct", "cot", "codereasoner", "execverify")
+    default_path = "cruxeval/cruxeval.jsonl"
+    hub_name = "cruxeval-org/cruxeval"
+    where_to_get = (
+        "Get data/cruxeval.jsonl from github.com/facebookresearch/cruxeval (MIT) or the Hugging Face "
+        "dataset cruxeval-org/cruxeval (split test)."
+    )
+
+    def load(self, path: str | Path | None = None, *, task: str | None = None) -> list[Task]:
+        kind = self.check_kind(task)
+        local = self.resolve_data(path)
+        rows = load_items(local) if local is not None else _hub_rows(self.hub_name or "")
+        return [item_task(row, kind, benchmark=self.name) for row in rows]
+
+    def render(self, task: Task, style: str) -> str | list[dict[str, str]]:
+        return render_with_kind(task, self.check_style(style))
+
+    def extract(self, completion: str, task: Task, style: str) -> str:
+        from codereasoner.evaluation.benchmarks.extraction import extract_answer
+
+        return extract_answer(completion, task, style)
+
+    def score(
+        self,
+        tasks: Sequence[Task],
+        generations: Sequence[Generation],
+        *,
+        mode: str = "official",
+        executor: object | None = None,
+    ) -> Report:
+        return score_answers(self.name, self.version, tasks, generations, mode=mode, executor=executor)
+
+
+def render_with_kind(task: Task, style: str) -> str | list[dict[str, str]]:
+    """The task kind's prompt: raw text (completion models, the official way) or, when the style has a
+    system prompt, chat messages."""
+    from codereasoner.tasks import TASK_KINDS
+
+    kind = TASK_KINDS.get(task.kind)
+    kind = kind() if isinstance(kind, type) else kind
+    user = kind.render(task, style)
+    system = kind.system(task, style)
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}] if system else user
+
+
+def _hub_rows(name: str) -> list[dict]:
+    """Rows from the Hugging Face hub, for online users who pass no --data (never used by the tests)."""
+    try:
+        import datasets  # lazy: heavy, and only for online users
+    except ImportError:
+        raise FileNotFoundError(f"no local data and the `datasets` package is not installed to fetch {name}") from None
+    return [dict(r) for r in datasets.load_dataset(name, split="test")]
+
+
+__all__ = ["CruxEval", "item_task", "load_items", "official_list", "score_answers"]

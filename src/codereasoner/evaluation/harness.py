@@ -1,0 +1,111 @@
+"""Evaluation: generate with a model, extract answers the benchmark's way, score, and write the report.
+
+`evaluate(model_or_backend, benchmarks, ...)` is the one function behind `codereasoner eval run` and the
+quickstart: it takes benchmark names (loaded from their data) or in-memory `Task` lists, a backend (or a
+model path / in-memory model for the transformers backend), and returns one `Report` per benchmark and
+task kind. Raw completions are cached per item under `out_dir/generations/`, so a rerun resumes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from codereasoner.evaluation.backends.base import GenerationCache, Sampling
+from codereasoner.evaluation.benchmarks import BENCHMARKS
+from codereasoner.records import Generation, Report, Task
+
+# The official generators stop at `[/ANSWER]` (CRUXEval inference, REval inference.py); tag styles end
+# at `</answer>`. Cutting there is what the stop word would have done.
+STOP = {"direct": ("[/ANSWER]",), "cot": ("[/ANSWER]",)}
+
+
+def as_backend(model_or_backend: Any, **kwargs: Any) -> Any:
+    """A backend as is; a path/name or an in-memory model → the transformers backend."""
+    if hasattr(model_or_backend, "generate") and hasattr(model_or_backend, "__class__") and not _is_hf_model(model_or_backend):
+        return model_or_backend
+    from codereasoner.evaluation.backends import BACKENDS
+
+    return BACKENDS.get("hf")(model_or_backend, **kwargs)
+
+
+def _is_hf_model(obj: Any) -> bool:
+    return type(obj).__module__.startswith("transformers")
+
+
+def _prompts(bench: Any, tasks: Sequence[Task], style: str) -> list[Any]:
+    """The prompt for each task: its `prompt` field when already rendered, else the benchmark's render."""
+    return [t.prompt if t.prompt else bench.render(t, style) for t in tasks]
+
+
+def evaluate(
+    model_or_backend: Any,
+    benchmarks: Sequence[str] | Mapping[str, Sequence[Task]],
+    *,
+    task_kinds: Sequence[str] | None = None,
+    style: str | None = None,
+    sampling: Sampling = Sampling(),
+    mode: str = "official",
+    data: str | Path | None = None,
+    limit: int | None = None,
+    out_dir: str | Path | None = None,
+    executor: Any = None,
+    tokenizer: Any = None,
+) -> list[Report]:
+    """Generate, extract, score; `benchmarks` is names (`["cruxeval"]`) or `{name: tasks}` in memory."""
+    if mode not in ("official", "strict"):
+        raise ValueError(f"mode must be 'official' or 'strict', got {mode!r}")
+    work: list[tuple[Any, str, list[Task]]] = []
+    if isinstance(benchmarks, Mapping):
+        for name, tasks in benchmarks.items():
+            bench = BENCHMARKS.get(name)()
+            kinds = sorted({t.kind for t in tasks})
+            for kind in kinds:
+                work.append((bench, kind, [t for t in tasks if t.kind == kind][:limit]))
+    else:
+        for name in benchmarks:  # resolve names and data first: fail before loading a model
+            bench = BENCHMARKS.get(name)()
+            for kind in task_kinds or bench.task_kinds[:1]:
+                if kind not in bench.task_kinds:
+                    continue
+                work.append((bench, kind, bench.load(data, task=kind)[:limit]))
+    backend = as_backend(model_or_backend, **({"tokenizer": tokenizer} if tokenizer is not None else {}))
+    reports = []
+    for bench, kind, tasks in work:
+        st = bench.check_style(style)
+        sampled = Sampling(**{**asdict(sampling), "stop": tuple(sampling.stop) + STOP.get(st, ())})
+        gens = _generate(backend, bench, tasks, st, sampled, out_dir, kind)
+        answers = [Generation(g.task_id, tuple(bench.extract(c, t, st) for c in g.completions),
+                              {"raw": list(g.completions)}) for t, g in zip(tasks, gens)]
+        report = bench.score(tasks, answers, mode=mode, executor=executor)
+        meta = {**report.meta, "style": st, "sampling": asdict(sampled), "task": kind}
+        reports.append(Report(report.benchmark, report.version, report.mode, report.metrics, report.verdicts, meta))
+    return reports
+
+
+def _generate(backend: Any, bench: Any, tasks: Sequence[Task], style: str, sampling: Sampling,
+              out_dir: str | Path | None, kind: str) -> list[Generation]:
+    """Completions for every task, reusing (and extending) the on-disk cache when `out_dir` is set."""
+    cache = None
+    if out_dir is not None:
+        cache = GenerationCache(Path(out_dir) / "generations" / f"{bench.name}-{kind}-{style}.jsonl")
+    done: dict[str, Generation] = dict(cache.items) if cache else {}
+    todo = [t for t in tasks if t.id not in done]
+    chunk = 16  # write-through granularity: at most this many items are redone after a kill
+    try:
+        for start in range(0, len(todo), chunk):
+            part = todo[start : start + chunk]
+            outs = backend.generate(_prompts(bench, part, style), sampling)
+            for t, completions in zip(part, outs):
+                gen = Generation(t.id, tuple(completions))
+                done[t.id] = gen
+                if cache:
+                    cache.add(gen)
+            print(f"{bench.name}/{kind}: {min(start + chunk, len(todo))}/{len(todo)} generated", file=sys.stderr)
+    finally:
+        if cache:
+            cache.close()
+    return [done[t.id] for t in tasks]

@@ -1,0 +1,190 @@
+"""Orchestration: `build_data` — recipe → programs → engine checks → traced runs → tasks → sharded JSONL.
+
+Reads nothing but the recipe (and the benchmark files used for decontamination); writes under DIR:
+  tasks/tasks-00000.jsonl …  task records (DESIGN.md), one shard per `data.shard_size` programs
+  programs.jsonl             the programs the tasks came from
+  README.md                  the dataset card (counts by kind and difficulty, anchors, drops, examples)
+  config.json                the resolved recipe and build parameters
+  .build/                    per-shard stats; a shard is done when its stats file exists
+Determinism: programs are drawn up front from per-(source, level) rngs derived from the seed, and each
+program's questions use an rng derived from (seed, program id, kind), so the same arguments give the same
+bytes whatever the worker count and however often the build was killed and resumed. Each shard's files are
+written atomically, so a kill -9 loses at most the shard in progress, which the rerun redoes identically.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codereasoner.config import apply_overrides, to_dict
+from codereasoner.jsonl import dumps, write_atomic
+from codereasoner.records import Task
+from codereasoner.recipe import Recipe, load_recipe
+from codereasoner.tasks.config import DataConfig
+
+__all__ = ["DataConfig", "DataSummary", "build_data"]
+
+PARAMS_FILE = ".build/params.json"
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What a build made and dropped (also in DIR/README.md and DIR/.build/summary.json)."""
+
+    out_dir: str
+    recipe: str
+    n: int
+    seed: int
+    programs: dict[str, int]  # drawn, duplicates, contaminated, failed, nondeterministic, kept
+    tasks: dict[str, int]  # by kind
+    drops: dict[str, int] = field(default_factory=dict)  # why questions/anchor tasks were not made
+    seconds: float = 0.0
+    resumed_shards: int = 0
+
+    @property
+    def total_tasks(self) -> int:
+        return sum(self.tasks.values())
+
+
+def build_data(recipe: Recipe | str, n: int, seed: int, out_dir: str | Path, workers: int | None = None,
+               resume: bool = True, overwrite: bool = False, progress: bool = True,
+               overrides: Sequence[str] = ()) -> DataSummary:
+    """Build the recipe's tasks from `n` drawn programs (before dedup/decontamination/engine filters)."""
+    from codereasoner import __version__
+    from codereasoner.tasks import card, draw
+    from codereasoner.tasks.build import kinds_for, shard_tasks, task_line
+
+    start = time.perf_counter()
+    if isinstance(recipe, str):
+        recipe = load_recipe(recipe, overrides)
+    elif overrides:
+        recipe = apply_overrides(recipe, list(overrides))
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    data = recipe.data
+    kinds = kinds_for(data)  # fails fast on unknown kinds or styles, before any work
+    from codereasoner.execution import ExecLimits, Executor
+
+    out = Path(out_dir)
+    params = {"recipe": to_dict(recipe), "n": n, "seed": seed, "python": _python(), "codereasoner": __version__}
+    params = json.loads(json.dumps(params))  # tuples → lists: compare like the saved copy reads back
+    _prepare(out, params, resume=resume, overwrite=overwrite)
+
+    programs, program_counts = draw.draw_programs(data, n, seed)
+    shards = [programs[i:i + data.shard_size] for i in range(0, len(programs), data.shard_size)] or [[]]
+    limits = ExecLimits(timeout_s=data.timeout_s, max_steps=data.max_steps)
+    bar = _progress(len(programs), progress)
+    resumed = 0
+    stats: list[dict[str, Any]] = []
+    executor = None
+    try:
+        for k, shard in enumerate(shards):
+            done = out / ".build" / f"shard-{k:05d}.json"
+            if done.exists():
+                stats.append(json.loads(done.read_text(encoding="utf-8")))
+                resumed += 1
+                bar.update(len(shard))
+                continue
+            if executor is None:
+                executor = Executor(workers=workers, limits=limits)
+            tasks, kept, shard_stats = shard_tasks(shard, kinds, data, recipe.name, seed, executor, limits,
+                                                   on_progress=bar.update)
+            write_atomic(out / "tasks" / f"tasks-{k:05d}.jsonl", "".join(task_line(t) + "\n" for t in tasks))
+            write_atomic(out / ".build" / f"programs-{k:05d}.jsonl", "".join(dumps(p) + "\n" for p in kept))
+            write_atomic(done, json.dumps(shard_stats, sort_keys=True))  # last: marks the shard done
+            stats.append(shard_stats)
+    finally:
+        bar.close()
+        if executor is not None:
+            executor.close()
+
+    total = _merge(stats)
+    program_counts = {**program_counts, **total["programs"]}
+    kept_programs = "".join((out / ".build" / f"programs-{k:05d}.jsonl").read_text(encoding="utf-8")
+                            for k in range(len(shards)))
+    write_atomic(out / "programs.jsonl", kept_programs)
+    summary = DataSummary(str(out), recipe.name, n, seed, program_counts, dict(total["tasks"]),
+                          dict(total["drops"]), round(time.perf_counter() - start, 3), resumed)
+    write_atomic(out / "config.json", json.dumps(params, indent=2, sort_keys=True) + "\n")
+    card_text = card.render_card(recipe, params, program_counts, total, _examples(out, kinds),
+                                 draw.diversity(out / "programs.jsonl"))
+    write_atomic(out / "README.md", card_text)
+    return summary
+
+
+def _python() -> str:
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def _prepare(out: Path, params: dict[str, Any], *, resume: bool, overwrite: bool) -> None:
+    """Create DIR, or check that an existing DIR holds a build of the same parameters (then resume it)."""
+    marker = out / PARAMS_FILE
+    if out.exists() and any(out.iterdir()):
+        if overwrite:
+            for name in ("tasks", ".build"):
+                shutil.rmtree(out / name, ignore_errors=True)
+            for name in ("programs.jsonl", "README.md", "config.json"):
+                (out / name).unlink(missing_ok=True)
+        elif not marker.exists():
+            raise ValueError(f"{out} exists and is not a data build; use --overwrite or another -o")
+        else:
+            old = json.loads(marker.read_text(encoding="utf-8"))
+            if old != params:
+                changed = sorted(k for k in params if old.get(k) != params[k])
+                raise ValueError(f"{out} holds a build with different {', '.join(changed)}; "
+                                 "use --overwrite or another -o")
+            if not resume:
+                raise ValueError(f"{out} holds a build already; use --overwrite to start over")
+    for stale in [*out.glob("tasks/.*.tmp"), *out.glob(".build/.*.tmp"), *out.glob(".*.tmp")]:
+        stale.unlink()  # a temp file of a write that a kill interrupted
+    write_atomic(marker, json.dumps(params, indent=2, sort_keys=True) + "\n")
+
+
+def _merge(stats: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sum the per-shard counters (every value is a flat str → int mapping)."""
+    total: dict[str, Counter] = {}
+    for s in stats:
+        for section, counts in s.items():
+            total.setdefault(section, Counter()).update(counts)
+    for section in ("programs", "tasks", "drops", "difficulty", "anchors"):
+        total.setdefault(section, Counter())
+    return {k: dict(sorted(v.items())) for k, v in total.items()}
+
+
+def _examples(out: Path, kinds: dict[str, Any], per_kind: int = 1) -> list[Task]:
+    """The first task of each kind (for the card), read back from the shards."""
+    from codereasoner.jsonl import read_records
+
+    found: dict[str, list[Task]] = {}
+    for path in sorted((out / "tasks").glob("tasks-*.jsonl")):
+        for task in read_records(path, Task):
+            if isinstance(task, Task) and len(found.setdefault(task.kind, [])) < per_kind:
+                found[task.kind].append(task)
+            if all(len(found.get(k, [])) >= per_kind for k in kinds):
+                return [t for k in kinds for t in found[k]]
+    return [t for k in kinds for t in found.get(k, [])]
+
+
+class _NoBar:
+    def update(self, k: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="programs", unit="prog", file=sys.stderr, dynamic_ncols=True)
+

@@ -1,0 +1,42 @@
+"""Stage 2 (programs): where the code the models reason about comes from.
+
+Sources (the `PROGRAM_SOURCES` registry): `synth` (the rule-based synthesizer with ExecVerify's difficulty
+knobs, no model needed), `llm` (ExecVerify's constraint prompts through any OpenAI-compatible endpoint) and
+`corpus` (CodeReasoner-style core-logic extraction from .py/JSONL files). Alongside: `inputs` (type-aware
+argument generation and mutation, literal round-trip check), `decontam` (n-gram decontamination against
+benchmarks) and `checks` (engine verification, deduplication, diversity report).
+"""
+
+from __future__ import annotations
+
+from codereasoner.programs.base import ProgramSource
+from codereasoner.registry import Registry
+
+PROGRAM_SOURCES = Registry[type[ProgramSource]]("program source")
+
+# Built-in sources, imported explicitly so PROGRAM_SOURCES.names() is complete after `import codereasoner.programs`.
+from codereasoner.programs import corpus, llm, synth  # noqa: E402
+from codereasoner.programs.checks import (  # noqa: E402
+    balance_outputs,
+    dedupe,
+    diversity_report,
+    normalized_key,
+    verify_programs,
+)
+from codereasoner.programs.synth import LEVELS, RuleSynthesizer, SynthConfig  # noqa: E402
+
+__all__ = [
+    "LEVELS",
+    "PROGRAM_SOURCES",
+    "ProgramSource",
+    "RuleSynthesizer",
+    "balance_outputs",
+    "SynthConfig",
+    "corpus",
+    "dedupe",
+    "diversity_report",
+    "llm",
+    "normalized_key",
+    "synth",
+    "verify_programs",
+]

@@ -1,0 +1,207 @@
+"""Stage 2 (programs): quality gates between sources and tasks — engine verification, dedup, diversity.
+
+`verify_programs` runs programs through the Executor (the only place code runs) and keeps those that end
+`ok` with a short literal result, twice the same; `normalized_key`/`dedupe` drop renamed copies;
+`diversity_report` gives the numbers the data card prints (distinct ratios, catalogue method coverage,
+per-level counts).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import dataclasses
+import hashlib
+import inspect
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from codereasoner.execution import TRUNCATED
+from codereasoner.programs.inputs import is_literal_repr
+from codereasoner.programs.synth.catalogue import PAIRS
+from codereasoner.records import Program, Run
+
+MAX_REPR = 200  # ExecVerify cuts values at 200 characters (SEEDS.md §2.1 step 9); longer outputs are dropped
+_BUILTINS = frozenset(dir(builtins))
+_STR_SET = re.compile(r"^(frozenset\()?\{\s*[bBrRuU]?['\"]")  # a set whose first element is a str/bytes
+
+
+def _hash_order_risk(run: Run) -> bool:
+    """A set or frozenset of strings seen in a traced local: its order depends on the hash seed."""
+    if run.trace is None:
+        return False
+    for step in run.trace.steps:
+        for value in [*step.locals.values(), *([step.value] if step.value else [])]:
+            if value.type in ("set", "frozenset") and _STR_SET.match(value.repr):
+                return True
+    return False
+
+
+def verify_programs(
+    programs: Sequence[Program],
+    executor: Any,
+    *,
+    max_repr: int = MAX_REPR,
+    stats: dict[str, int] | None = None,
+) -> list[Program]:
+    """Keep programs that run `ok`, return a literal repr of at most `max_repr` chars, and do so again.
+
+    The second run uses another hash seed when the executor offers one (`run(..., hash_seed=)`);
+    otherwise it is traced, and programs holding a set of strings in any local are dropped, because
+    that order changes with PYTHONHASHSEED (ENGINE_NOTES §4 asks for a determinism filter). Kept
+    programs get `meta["result"]`, the result's repr. `stats` (if given) accumulates counts by reason.
+    """
+    programs = list(programs)
+    counts: Counter[str] = Counter()
+    first = executor.run(programs)
+    candidates = []
+    for prog, run in zip(programs, first):
+        if not run.ok:
+            counts[f"status_{run.status}"] += 1
+        elif run.result is None or run.result.endswith(TRUNCATED) or len(run.result) > max_repr:
+            counts["too_long"] += 1
+        elif run.stdout:
+            counts["prints"] += 1
+        elif not is_literal_repr(run.result):
+            counts["not_literal"] += 1
+        else:
+            candidates.append((prog, run))
+    again_progs = [p for p, _ in candidates]
+    if "hash_seed" in inspect.signature(executor.run).parameters:
+        second = executor.run(again_progs, hash_seed=1)
+    else:
+        second = executor.run(again_progs, trace=True)
+    kept = []
+    for (prog, run), rerun in zip(candidates, second):
+        if rerun.status != run.status or rerun.result != run.result:
+            counts["nondeterministic"] += 1
+        elif _hash_order_risk(rerun):
+            counts["hash_order"] += 1
+        else:
+            kept.append(dataclasses.replace(prog, meta={**prog.meta, "result": run.result}))
+    counts["kept"] = len(kept)
+    counts["total"] = len(programs)
+    if stats is not None:  # accumulate, so one dict can follow many batches
+        for key, value in counts.items():
+            stats[key] = stats.get(key, 0) + value
+    return kept
+
+
+def balance_outputs(programs: Sequence[Program], max_share: float = 0.05) -> list[Program]:
+    """Cap how many verified programs may share one result, in order (e.g. `False`, `0`, `''`).
+
+    Synthesized data is bool-heavy (a third of the catalogue's pairs return bool; measured ~30-40% of
+    results are False/True/0/''/[] before capping): a model can score by guessing the common answer.
+    Programs without `meta["result"]` are kept as they are.
+    """
+    if not 0 < max_share <= 1:
+        raise ValueError(f"max_share must be in (0, 1], got {max_share}")
+    limit = max(1, int(max_share * len(programs)))
+    seen: Counter[str] = Counter()
+    out = []
+    for prog in programs:
+        result = prog.meta.get("result")
+        if isinstance(result, str):
+            if seen[result] >= limit:
+                continue
+            seen[result] += 1
+        out.append(prog)
+    return out
+
+
+class _Canon(ast.NodeTransformer):
+    """Rename every non-builtin identifier to v0, v1, ... in order of appearance; drop docstrings."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def _name(self, name: str) -> str:
+        if name in _BUILTINS:
+            return name
+        return self.names.setdefault(name, f"v{len(self.names)}")
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        node.id = self._name(node.id)
+        return node
+
+    def visit_arg(self, node: ast.arg) -> ast.AST:
+        node.arg = self._name(node.arg)
+        node.annotation = None
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        node.name = self._name(node.name)
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+        node.returns = None
+        self.generic_visit(node)
+        return node
+
+
+def normalized_key(code: str) -> str:
+    """A hash that ignores formatting, comments, docstrings and identifier names (not literals/methods)."""
+    try:
+        tree = _Canon().visit(ast.parse(code))
+        text = ast.dump(tree, annotate_fields=False, include_attributes=False)
+    except (SyntaxError, ValueError, RecursionError):
+        text = " ".join(code.split())
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def dedupe(programs: Iterable[Program], *, with_call: bool = False) -> list[Program]:
+    """First program of each normalised function (or of each normalised function + call)."""
+    seen: set[str] = set()
+    out = []
+    for prog in programs:
+        key = normalized_key(prog.code) + ("\0" + " ".join(prog.call.split()) if with_call else "")
+        if key not in seen:
+            seen.add(key)
+            out.append(prog)
+    return out
+
+
+_METHOD_NAMES = {p.split(".", 1)[1] for p in PAIRS}
+
+
+def pairs_in_code(code: str) -> set[str]:
+    """Catalogue pairs a program seems to use, from its attribute calls (over-approximate: `count` is
+    str, list and tuple's); used for programs without synthesizer metadata."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    names |= {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return {p for p in PAIRS if p.split(".", 1)[1] in names & _METHOD_NAMES}
+
+
+def diversity_report(programs: Sequence[Program]) -> dict[str, Any]:
+    """Distinctness, catalogue method coverage and per-level counts of a program set."""
+    programs = list(programs)
+    codes = {p.code for p in programs}
+    normalized = {normalized_key(c) for c in codes}
+    pairs: set[str] = set()
+    seeds: set[str] = set()
+    for p in programs:
+        ops = p.meta.get("ops")
+        pairs.update(ops if isinstance(ops, list) else pairs_in_code(p.code))
+        if isinstance(p.meta.get("seed"), str):
+            seeds.add(p.meta["seed"])
+    lines = [len(c.splitlines()) for c in codes]
+    return {
+        "programs": len(programs),
+        "distinct_programs": len({(p.code, p.call) for p in programs}),
+        "distinct_program_ratio": round(len({(p.code, p.call) for p in programs}) / max(1, len(programs)), 4),
+        "functions": len(codes),
+        "distinct_functions_normalized": len(normalized),
+        "distinct_ratio": round(len(normalized) / max(1, len(codes)), 4),
+        "method_coverage": {"covered": len(pairs & set(PAIRS)), "total": len(PAIRS),
+                            "seed_covered": len(seeds & set(PAIRS))},
+        "per_level": dict(sorted(Counter(p.difficulty for p in programs).items())),
+        "per_source": dict(sorted(Counter(p.source for p in programs).items())),
+        "mean_lines": round(sum(lines) / max(1, len(lines)), 2),
+    }

@@ -1,0 +1,64 @@
+"""Stage 2 (programs/synth): the rule-based program synthesizer — ExecVerify's knobs without an LLM.
+
+`RuleSynthesizer(SynthConfig.at_level(k)).programs(rng)` cycles over the (type, method) seed pairs in a fresh
+shuffled order each round (ExecVerify cycles over its pairs in file order), writes one function per seed with
+`compose`, skips exact repeats, and emits `calls_per_program` Programs per function, each with a distinct
+call drawn by `inputs.generate_calls`. Same rng seed → same programs, ids included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterator
+
+from codereasoner.programs import PROGRAM_SOURCES
+from codereasoner.programs.base import ProgramSource
+from codereasoner.programs.inputs import RECIPES, generate_calls
+from codereasoner.programs.synth.catalogue import BY_PAIR, OPS, PAIRS
+from codereasoner.programs.synth.compose import compose
+from codereasoner.programs.synth.knobs import LEVELS, SynthConfig
+from codereasoner.records import Program
+
+__all__ = ["LEVELS", "OPS", "PAIRS", "RuleSynthesizer", "SynthConfig"]
+
+_MAX_REPEATS = 2_000  # consecutive duplicate functions before the space is considered exhausted
+
+
+@PROGRAM_SOURCES.register("synth")
+class RuleSynthesizer(ProgramSource):
+    """Short CRUXEval-style functions over built-in types and methods, at ExecVerify's difficulty levels."""
+
+    Config = SynthConfig
+    config: SynthConfig
+
+    def programs(self, rng: random.Random) -> Iterator[Program]:
+        cfg = self.config
+        recipe = RECIPES[cfg.scale]
+        pairs = list(cfg.seed_pairs())
+        knobs = {"nested": cfg.nested, "other_methods": cfg.other_methods, "call_chain": cfg.call_chain,
+                 "depth": cfg.depth}
+        seen: set[str] = set()
+        emitted = repeats = 0
+        while True:
+            order = pairs[:]
+            rng.shuffle(order)
+            for pair in order:
+                made = compose(rng.choice(BY_PAIR[pair]), cfg, rng)
+                digest = hashlib.sha1(made.code.encode()).hexdigest()[:12]
+                if digest in seen:
+                    repeats += 1
+                    if repeats > _MAX_REPEATS:
+                        return
+                    continue
+                repeats = 0
+                seen.add(digest)
+                calls = generate_calls(made.param_tags, cfg.calls_per_program, recipe, rng, made.hints)
+                meta = {"seed": pair, "ops": list(made.used), "control": list(made.control), "level": cfg.level,
+                        "scale": cfg.scale, "code_id": digest, "knobs": knobs}
+                for j, call in enumerate(calls):
+                    yield Program(id=f"synth-L{cfg.level}-{digest}-{j}", code=made.code, call=call,
+                                  source="synth", difficulty=cfg.level, meta=meta)
+                    emitted += 1
+                    if cfg.count and emitted >= cfg.count:
+                        return

@@ -1,0 +1,64 @@
+"""Orchestration: a recipe is one frozen config composing every stage's section.
+
+The three papers differ in configuration, not code: `recipes/{codereasoner,execverify,stepcodereasoner,
+tiny}.yaml` (package data) choose program sources, task mix and prompt style (`data`), and each later stage
+adds its own section. YAML only sets fields; unknown keys raise naming the file, the key and the closest
+match; `--set data.n_inputs=2` overrides a field with the field's own type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codereasoner.config import apply_overrides, load_config
+from codereasoner.rewards.config import RewardConfig
+from codereasoner.tasks.config import DataConfig
+from codereasoner.train.config import TrainConfig
+
+RECIPES_DIR = Path(__file__).parent / "recipes"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything one paper's recipe needs, section by section."""
+
+    name: str = field(default="custom", metadata={"help": "recipe name, written into every task record"})
+    description: str = field(default="", metadata={"help": "one line on what the recipe reproduces"})
+    data: DataConfig = field(default_factory=DataConfig, metadata={"help": "`codereasoner data build`"})
+    train: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "`codereasoner train` / quickstart"})
+    reward: RewardConfig = field(default_factory=RewardConfig, metadata={"help": "RL reward and verifier mode"})
+
+
+def recipe_names() -> list[str]:
+    """The built-in recipes (files in the package's recipes/ folder)."""
+    return sorted(p.stem for p in RECIPES_DIR.glob("*.yaml"))
+
+
+def recipe_path(name_or_path: str | Path) -> Path:
+    """The YAML file for a built-in recipe name, or the path itself; ValueError naming the choices."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        path = Path(text)
+        if not path.is_file():
+            raise ValueError(f"recipe file {path} does not exist")
+        return path
+    path = RECIPES_DIR / f"{text}.yaml"
+    if not path.is_file():
+        import difflib
+
+        known = recipe_names()
+        close = difflib.get_close_matches(text, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"no recipe {text!r}; built-in recipes: {', '.join(known)}{hint}")
+    return path
+
+
+def load_recipe(name_or_path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
+    """A built-in recipe by name (or a YAML file), with `a.b=value` overrides applied and validated."""
+    path = recipe_path(name_or_path)
+    recipe = load_config(path, Recipe)
+    if recipe.name == "custom" and path.parent == RECIPES_DIR:
+        recipe = apply_overrides(recipe, [f"name={path.stem}"])
+    return apply_overrides(recipe, list(overrides))

@@ -1,0 +1,59 @@
+"""The `reward:` section of a recipe: which reward family, which verifier mode, and the papers' constants.
+
+Every default is the value the paper (SEEDS.md) uses, so a recipe only names the reward; a YAML key or
+`--set reward.alpha=0.3` changes one constant and is validated here before any training starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+REWARD_NAMES = ("output", "whitebox", "anchors", "codegen")
+
+
+@dataclass(frozen=True)
+class RewardConfig:
+    """Reward family and constants; `reward(task, verdict, cfg)` reads only this."""
+
+    name: str = field(
+        default="output",
+        metadata={"help": "reward family: output (CodeReasoner), whitebox (ExecVerify stage I), "
+                  "anchors (StepCodeReasoner), codegen (ExecVerify stage II)"},
+    )
+    mode: Literal["strict", "official"] = field(
+        default="strict",
+        metadata={"help": "verifier mode; strict never runs answer code (official is hackable: scoring only)"},
+    )
+    format_weight: float = field(
+        default=0.0,
+        metadata={"help": "output reward: added when the completion follows the recipe's tag format "
+                  "(CodeReasoner's optional format term; 0 = binary outcome reward)"},
+    )
+    alpha: float = field(
+        default=0.5,
+        metadata={"help": "whitebox: R = 2((1-alpha) + alpha*acc) (ExecVerify white_box.py, alpha = 0.50)"},
+    )
+    r_internal: float = field(
+        default=1.0,
+        metadata={"help": "anchors: total intermediate reward budget R_internal (StepCodeReasoner §4.3)"},
+    )
+    r_final: float = field(
+        default=1.0,
+        metadata={"help": "anchors: final answer reward R_final (StepCodeReasoner §4.3)"},
+    )
+    format_bonus: float = field(
+        default=0.05,
+        metadata={"help": "codegen: bonus when <answer>...</answer> is present (ExecVerify code_gen.py)"},
+    )
+
+    def __post_init__(self) -> None:
+        if self.name not in REWARD_NAMES:
+            raise ValueError(f"reward.name must be one of {', '.join(REWARD_NAMES)}, got {self.name!r}")
+        if self.mode not in ("strict", "official"):
+            raise ValueError(f"reward.mode must be 'strict' or 'official', got {self.mode!r}")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError(f"reward.alpha must be in [0, 1], got {self.alpha}")
+        for name in ("format_weight", "r_internal", "r_final", "format_bonus"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"reward.{name} must be >= 0, got {getattr(self, name)}")

@@ -1,0 +1,155 @@
+"""Tasks stage (data build): draw a recipe's programs, deterministically, then dedupe and decontaminate.
+
+Programs come from the recipe's sources (`PROGRAM_SOURCES`), one stream per (source, level), each with its
+own rng derived from the seed, interleaved so program i always comes from the same stream and position.
+Then: extra mutated inputs (`data.inputs_per_program`), exact-duplicate removal, and n-gram decontamination
+against CRUXEval plus any `data.benchmark_files` (StepCodeReasoner §4.2 uses 10-grams).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+from codereasoner.config import from_dict
+from codereasoner.records import Program
+from codereasoner.tasks.config import DataConfig
+
+CRUXEVAL = Path("benchmarks") / "cruxeval" / "cruxeval.jsonl"
+
+
+def draw_programs(data: DataConfig, n: int, seed: int) -> tuple[list[Program], dict[str, Any]]:
+    """(programs kept for the engine, counts and notes): n drawn, then inputs added, deduped, decontaminated."""
+    from codereasoner.programs import PROGRAM_SOURCES
+
+    slots = [(name, level) for name in data.sources
+             for level in (data.levels if _has_levels(PROGRAM_SOURCES.get(name)) else (None,))]
+    streams = [_stream(name, level, data, seed) for name, level in slots]
+    drawn: list[Program] = []
+    for i in range(n):
+        try:
+            program = next(streams[i % len(slots)])
+        except StopIteration:  # a finite source (corpus) ran out
+            continue
+        name, level = slots[i % len(slots)]
+        meta = {**program.meta, "source_id": program.id}
+        drawn.append(dataclasses.replace(program, id=f"{name}-{seed}-{i:06d}", source=program.source or name,
+                                         difficulty=program.difficulty or (level or 0), meta=meta))
+    programs = _with_inputs(drawn, data, seed)
+    unique = _dedupe(programs)
+    clean, decontam = _decontaminate(unique, data)
+    counts = {"drawn": len(drawn), "with_inputs": len(programs), "duplicates": len(programs) - len(unique),
+              "contaminated": len(unique) - len(clean), "to_engine": len(clean)}
+    return clean, {**counts, "decontamination": decontam}
+
+
+def _has_levels(cls: Any) -> bool:
+    return hasattr(getattr(cls, "Config", None), "at_level")
+
+
+def _stream(name: str, level: int | None, data: DataConfig, seed: int) -> Any:
+    from codereasoner.programs import PROGRAM_SOURCES
+
+    cls = PROGRAM_SOURCES.get(name)
+    options = dict(data.source_config.get(name, {}))
+    where = f"data.source_config.{name}"
+    checked = from_dict(cls.Config, options, where)  # rejects unknown knobs with the closest name
+    if level is not None:
+        config = dataclasses.replace(cls.Config.at_level(level), **{k: getattr(checked, k) for k in options})
+    else:
+        config = checked
+    # A string seed is hashed with SHA-512 by random.Random: stable across runs and machines.
+    return iter(cls(config).programs(random.Random(f"{seed}:{name}:{level}")))
+
+
+def _with_inputs(programs: list[Program], data: DataConfig, seed: int) -> list[Program]:
+    """Each program plus up to inputs_per_program - 1 mutations of its call's literal arguments."""
+    if data.inputs_per_program <= 1:
+        return programs
+    from codereasoner.programs.inputs import mutate_call
+
+    out = []
+    for p in programs:
+        out.append(p)
+        calls = mutate_call(p.call, data.inputs_per_program - 1, random.Random(f"{seed}:{p.id}:inputs"))
+        out += [dataclasses.replace(p, id=f"{p.id}-i{j}", call=c) for j, c in enumerate(calls, 1)]
+    return out
+
+
+def _dedupe(programs: list[Program]) -> list[Program]:
+    """First occurrence of each (normalized function, call): renamed or reformatted copies are not new."""
+    from codereasoner.programs import normalized_key
+
+    keys: dict[str, str] = {}  # code → key: sources emit several calls per function
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in programs:
+        if p.code not in keys:
+            keys[p.code] = normalized_key(p.code)
+        key = (keys[p.code], " ".join(p.call.split()))  # as programs.dedupe(with_call=True) keys them
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def benchmark_texts(data: DataConfig) -> tuple[list[str], list[str], list[str]]:
+    """(code texts, files used, files missing) for decontamination: CRUXEval + data.benchmark_files."""
+    from codereasoner.programs.decontam import load_texts
+
+    crux = find_benchmark(CRUXEVAL)
+    files = ([crux] if crux else []) + [Path(f) for f in data.benchmark_files]
+    for path in files:
+        if not path.is_file():
+            raise ValueError(f"data.benchmark_files: {path} does not exist")
+    # Names only in the record: the card must not depend on where the files live.
+    return load_texts(files), [p.name for p in files], [] if crux else [str(CRUXEVAL)]
+
+
+def find_benchmark(relative: Path) -> Path | None:
+    """A shared benchmark file: under $CODEREASONER_BENCHMARKS, or a `shared/` folder above cwd or the package."""
+    env = os.environ.get("CODEREASONER_BENCHMARKS")
+    roots = [Path(env)] if env else []
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        roots += [parent / "shared" for parent in [start, *start.parents]]
+    for root in roots:
+        path = root / relative
+        if path.is_file():
+            return path
+    return None
+
+
+def _decontaminate(programs: list[Program], data: DataConfig) -> tuple[list[Program], dict[str, Any]]:
+    if not data.decontaminate:
+        return programs, {"applied": False, "reason": "data.decontaminate is false", "removed": 0}
+    from codereasoner.programs.decontam import NgramFilter
+
+    texts, used, missing = benchmark_texts(data)
+    if missing:
+        print(f"codereasoner: warning: decontamination could not find {', '.join(missing)} "
+              "(set CODEREASONER_BENCHMARKS to the folder holding cruxeval/)", file=sys.stderr)
+    if not texts:
+        return programs, {"applied": False, "reason": f"no benchmark text found ({', '.join(missing)})",
+                          "removed": 0}
+    check = NgramFilter(texts, n=data.ngram)
+    verdicts: dict[str, bool] = {}  # code → contaminated (several calls share one function)
+    for p in programs:
+        if p.code not in verdicts:
+            verdicts[p.code] = check.is_contaminated(p.code)
+    clean = [p for p in programs if not verdicts[p.code]]
+    return clean, {"applied": True, "ngram": data.ngram, "files": used, "missing": missing,
+                   "removed": len(programs) - len(clean)}
+
+
+def diversity(programs_file: Path) -> Any:
+    """The programs stage's diversity report for the kept programs (None when it cannot be made)."""
+    from codereasoner.jsonl import read_records
+    from codereasoner.programs import diversity_report
+
+    programs = [p for p in read_records(programs_file, Program) if isinstance(p, Program)]
+    return diversity_report(programs)
+

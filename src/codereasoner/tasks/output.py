@@ -1,0 +1,109 @@
+"""Tasks stage: output prediction (CRUXEval-O) — given the code and the call, predict `repr` of the result.
+
+Ground truth is the engine's `Run.result`. Only results that are literals `parse_literal` reads (and are at
+most `max_answer_chars` long) become tasks, so the strict check never needs to execute anything.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from codereasoner.records import Program, Run, Task, Verdict
+from codereasoner.tasks import TASK_KINDS, prompts
+from codereasoner.tasks.answers import literal_source, output_answer, parse_literal, same_value
+from codereasoner.tasks.base import Parsed, TaskKind, make_task, split_call, unparsable, verdict
+from codereasoner.tasks.frames import is_truncated
+
+REASONING_STYLES = ("codereasoner", "execverify")
+
+
+@TASK_KINDS.register("output")
+class OutputPrediction(TaskKind):
+    name = "output"
+    styles = ("direct", "cot", "codereasoner", "execverify", "minimal")
+
+    def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
+                  derived: tuple[Program, Run] | None = None) -> Iterator[Task]:
+        parts = split_call(program.call)
+        if not run.ok or run.result is None or parts is None or is_truncated(run.result):
+            return
+        if len(run.result) > self.options.max_answer_chars:
+            return
+        try:
+            parse_literal(run.result)
+        except ValueError:
+            return  # not a literal (e.g. an object repr): a strict checker could not judge answers
+        question = {"func": parts.func, "input": parts.args}
+        yield make_task(self, program, run, 0, question, run.result, recipe=recipe)
+
+    def render(self, task: Task, style: str) -> str:
+        q = task.question
+        if style == "direct":
+            return prompts.fill(prompts.OUTPUT_DIRECT, code=task.code.rstrip("\n"), func=q["func"], input=q["input"])
+        if style == "cot":
+            return prompts.fill(prompts.OUTPUT_COT, code=task.code.rstrip("\n"), func=q["func"], input=q["input"])
+        if style in REASONING_STYLES:
+            return prompts.fill(prompts.ASSERTION_REASONING, code=task.code.rstrip("\n"), func=q["func"], args=q["input"],
+                                output="????")
+        if style == "minimal":
+            return prompts.fill(prompts.OUTPUT_MINIMAL, code=task.code.rstrip("\n"), call=task.call)
+        raise ValueError(f"task kind 'output' has no prompt style {style!r}")
+
+    def system(self, task: Task, style: str) -> str | None:
+        return prompts.EXECVERIFY_SYSTEM if style in REASONING_STYLES else None
+
+    def format_answer(self, task: Task, style: str, answer: Any = None) -> str:
+        value = task.answer if answer is None else answer
+        assertion = f"assert {task.question['func']}({task.question['input']}) == {value}"
+        if style == "direct":
+            return f"{assertion}\n[/ANSWER]"
+        if style == "cot":
+            return f"[/THOUGHT]\n[ANSWER]\n{assertion}\n[/ANSWER]"
+        if style in REASONING_STYLES:
+            return f"<reasoning>\n</reasoning>\n<answer>\n```python\n{assertion}\n```\n</answer>"
+        return f"{value}\n"
+
+    def parse(self, completion: str, task: Task) -> Parsed:
+        text = output_answer(completion)
+        for candidate in (text, text.split("\n", 1)[0]):
+            try:
+                return Parsed(parse_literal(candidate), True, text=candidate.strip())
+            except ValueError as e:
+                error = str(e)
+        return Parsed(None, False, error, text)
+
+    def check(self, task: Task, parsed: Parsed) -> Verdict:
+        if not parsed.ok:
+            return unparsable(task, parsed)
+        ok = same_value(parse_literal(task.answer), parsed.value)
+        return verdict(task, ok, "" if ok else f"expected {task.answer}, got {parsed.text}")
+
+    def perturb(self, task: Task, rng: random.Random) -> str:
+        return literal_source(perturb_value(parse_literal(task.answer), rng))
+
+
+def perturb_value(value: Any, rng: random.Random) -> Any:
+    """A value of a similar shape that `same_value` tells apart from `value`."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + rng.choice([-2, -1, 1, 2])
+    if isinstance(value, float):
+        return 0.5 if value != value else value + rng.choice([-1.5, 1.0, 2.5])
+    if isinstance(value, str):
+        return value + rng.choice("abxyz!")
+    if isinstance(value, bytes):
+        return value + b"x"
+    if isinstance(value, list):
+        return value[:-1] if value else [0]
+    if isinstance(value, tuple):
+        return value[:-1] if value else (0,)
+    if isinstance(value, dict):
+        return {**value, "__perturbed__": 0}
+    if isinstance(value, (set, frozenset)):
+        return type(value)({*value, "__perturbed__"})
+    if value is None:
+        return 0
+    return None

@@ -1,0 +1,177 @@
+"""Run one training stage end to end: model in, model out, resumable, with logs and a progress bar.
+
+Stage: train. `run_sft` / `run_grpo` take a model directory (the tiny model made by `init_model`, or any local
+Hugging Face checkpoint), train with TRL, resume from the newest `checkpoint-N` under the output directory,
+and write `OUT/final/` (model + tokenizer) plus `OUT/log.jsonl` (every TRL log line: loss, reward, held-out
+accuracy). A stage whose `OUT/final/` exists is skipped, so rerunning a command resumes where it stopped.
+Used by `codereasoner train` and `codereasoner quickstart`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from codereasoner.records import Sample, Task
+from codereasoner.train.config import TrainConfig
+
+FINAL = "final"
+
+
+def init_model(cfg: TrainConfig, texts: Sequence[str], out_dir: str | Path) -> Path:
+    """The starting checkpoint: `cfg.model` when it is a directory, else the tiny model built in `out_dir`
+    (tokenizer trained on `texts`)."""
+    from codereasoner.train.tiny import TinySpec, build_tiny
+
+    if cfg.model != "tiny":
+        path = Path(cfg.model)
+        if not (path / "config.json").is_file():
+            raise ValueError(f"train.model: {path} is not a local Hugging Face checkpoint (no config.json); "
+                             "no hub access: download it first")
+        return path
+    out = Path(out_dir)
+    if (out / "config.json").is_file():
+        return out
+    t = cfg.tiny
+    spec = TinySpec(t.vocab_size, t.hidden_size, t.num_layers, t.num_heads, t.intermediate_size, t.max_positions)
+    return build_tiny(texts, out, spec, seed=cfg.seed)
+
+
+def load(path: str | Path, cfg: TrainConfig) -> tuple[Any, Any]:
+    """(model, tokenizer) from a local directory; float32 on CPU, `cfg.dtype` on GPU."""
+    import torch
+
+    from codereasoner.train.tiny import load_model, load_tokenizer
+
+    dtype = cfg.dtype if torch.cuda.is_available() else "float32"
+    return load_model(path, dtype), load_tokenizer(path)
+
+
+def log_callback(path: Path, extra: Callable[[dict[str, Any]], None] | None = None) -> Any:
+    """Append every TRL log dict (with its step) to `path` as JSONL."""
+    from transformers import TrainerCallback
+
+    class JsonlLog(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any) -> None:
+            if not logs:
+                return
+            row = {"step": state.global_step, **{k: v for k, v in logs.items() if isinstance(v, (int, float))}}
+            with path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+            if extra:
+                extra(row)
+
+    return JsonlLog()
+
+
+def progress_callback(desc: str) -> Any:
+    """A tqdm bar on stderr over optimizer steps, showing the latest loss/reward."""
+    from tqdm.auto import tqdm
+    from transformers import TrainerCallback
+
+    class Bar(TrainerCallback):
+        bar: Any = None
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            self.bar = tqdm(total=state.max_steps, initial=state.global_step, desc=desc, unit="step", leave=True)
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if self.bar is not None:
+                self.bar.update(state.global_step - self.bar.n)
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any) -> None:
+            if self.bar is not None and logs:
+                shown = {k: f"{logs[k]:.3g}" for k in ("loss", "reward", "heldout_accuracy") if k in logs}
+                self.bar.set_postfix(shown)
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if self.bar is not None:
+                self.bar.close()
+
+    return Bar()
+
+
+def _finish(trainer: Any, out: Path) -> Path:
+    final = out / FINAL
+    tmp = out / (FINAL + ".tmp")
+    trainer.save_model(str(tmp))
+    trainer.processing_class.save_pretrained(str(tmp))
+    tmp.replace(final)
+    return final
+
+
+def _resume(out: Path) -> str | None:
+    from codereasoner.train.grpo import last_checkpoint
+
+    return last_checkpoint(out)
+
+
+def run_sft(model_path: str | Path, samples: Sequence[Sample], cfg: TrainConfig, out_dir: str | Path, *,
+            callbacks: Sequence[Any] = (), progress: bool = True) -> Path:
+    """SFT from `model_path` on `samples`; returns OUT/final (skips the work when it exists)."""
+    from codereasoner.train.sft import build_sft_trainer
+    from codereasoner.train.tiny import set_threads
+
+    out = Path(out_dir)
+    if (out / FINAL / "config.json").is_file():
+        return out / FINAL
+    out.mkdir(parents=True, exist_ok=True)
+    set_threads(cfg.threads)
+    model, tok = load(model_path, cfg)
+    cbs = [log_callback(out / "log.jsonl"), *callbacks] + ([progress_callback("SFT")] if progress else [])
+    trainer = build_sft_trainer(model, tok, samples, cfg, out, callbacks=cbs)
+    trainer.train(resume_from_checkpoint=_resume(out))
+    return _finish(trainer, out)
+
+
+def run_grpo(model_path: str | Path, tasks: Sequence[Task], cfg: TrainConfig, out_dir: str | Path, *,
+             reward: str | None = None, executor: Any = None, callbacks: Sequence[Any] = (),
+             progress: bool = True, reward_cfg: Any = None) -> Path:
+    """GRPO (or Bi-Level GRPO) from `model_path` on `tasks` with the registered reward; returns OUT/final."""
+    from codereasoner.rewards.adapters import trl_reward
+    from codereasoner.train.grpo import build_grpo_trainer
+    from codereasoner.train.sft import rl_row
+    from codereasoner.train.tiny import set_threads
+
+    out = Path(out_dir)
+    if (out / FINAL / "config.json").is_file():
+        return out / FINAL
+    out.mkdir(parents=True, exist_ok=True)
+    set_threads(cfg.threads)
+    model, tok = load(model_path, cfg)
+    name = reward or cfg.grpo.reward or "output"
+    rewards = [trl_reward(name, executor, cfg=reward_cfg)]
+    scorer = None
+    if cfg.grpo.algorithm == "bilevel":
+        scorer = anchor_step_scorer(executor)
+    cbs = [log_callback(out / "log.jsonl"), *callbacks] + ([progress_callback("GRPO")] if progress else [])
+    trainer = build_grpo_trainer(model, tok, [rl_row(t) for t in tasks], cfg, out, rewards,
+                                 step_scorer=scorer, callbacks=cbs)
+    trainer.train(resume_from_checkpoint=_resume(out))
+    return _finish(trainer, out)
+
+
+def anchor_step_scorer(executor: Any = None) -> Callable[[list[dict[str, Any]], list[str]], Any]:
+    """Per-anchor rewards r_i (Eq. 8) and the final-answer reward (Eq. 9) for Bi-Level GRPO rows."""
+    from codereasoner.rewards.adapters import task_from_column
+    from codereasoner.rewards.anchors import anchor_rewards, final_correct
+    from codereasoner.rewards.verify import verify_batch
+
+    def score(rows: list[dict[str, Any]], completions: list[str]) -> tuple[list[list[float]], list[float]]:
+        tasks = [task_from_column(r["task"]) for r in rows]
+        verdicts = verify_batch(tasks, completions, mode="strict", executor=executor)
+        steps = [anchor_rewards(t, v) or [] for t, v in zip(tasks, verdicts)]
+        finals = [1.0 if final_correct(v) else 0.0 for v in verdicts]
+        return steps, finals
+
+    return score
+
+
+def read_log(path: str | Path) -> list[dict[str, Any]]:
+    """The rows `log_callback` wrote (empty when the stage has not logged yet)."""
+    p = Path(path)
+    if not p.is_file():
+        return []
+    return [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]

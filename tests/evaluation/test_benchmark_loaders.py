@@ -1,0 +1,165 @@
+"""Every benchmark loads its official files into Tasks, and gold answers score 100% (official and strict).
+
+Data that cannot be obtained here (the 479-row LCB file) is exercised through a small file in the official
+schema; missing data fails with a message that says where to get it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codereasoner.evaluation.benchmarks import BENCHMARKS
+from codereasoner.records import Generation
+
+
+def _gold(tasks, answer=lambda t: t.answer):
+    return [Generation(t.id, (answer(t),)) for t in tasks]
+
+
+def test_registry_lists_every_benchmark():
+    assert BENCHMARKS.names() == ["codegen", "cruxeval", "lcb_exec", "reval"]
+    with pytest.raises(KeyError, match="did you mean 'cruxeval'"):
+        BENCHMARKS.get("cruxevl")
+
+
+@pytest.mark.parametrize("kind", ["output", "input"])
+@pytest.mark.parametrize("mode", ["official", "strict"])
+def test_cruxeval_gold_scores_100(benchmarks_dir, executor, kind, mode):
+    bench = BENCHMARKS.get("cruxeval")()
+    tasks = bench.load(benchmarks_dir / "cruxeval", task=kind)
+    assert len(tasks) == 800 and tasks[0].id == "sample_0" and tasks[0].call.startswith("f(")
+    tasks = tasks[:60]
+    answer = (lambda t: t.answer) if kind == "output" else (lambda t: f"f({t.answer})")
+    report = bench.score(tasks, _gold(tasks, answer), mode=mode, executor=executor)
+    assert report.metrics["pass@1"] == 100.0, [v.detail for v in report.verdicts if not v.correct][:3]
+    assert report.mode == mode and report.version
+
+
+@pytest.mark.parametrize("kind", ["output", "input"])
+def test_lcb_gold_scores_100(benchmarks_dir, executor, kind):
+    bench = BENCHMARKS.get("lcb_exec")()
+    tasks = bench.load(benchmarks_dir / "livecodebench_execution", task=kind)
+    assert len(tasks) == 459 and tasks[0].question["function_name"] == "distinctDifferenceArray"
+    # rows whose own code imports numpy cannot run in the site-packages-free workers (see lcb_exec.py)
+    tasks = [t for t in tasks if "numpy" not in t.code][:80]
+    answer = (lambda t: t.answer) if kind == "output" else (lambda t: t.call)
+    report = bench.score(tasks, _gold(tasks, answer), mode="official", executor=executor)
+    assert report.metrics["pass@1"] == 100.0, [v.detail for v in report.verdicts if not v.correct][:3]
+
+
+def test_lcb_output_answer_repeating_the_call_is_dropped_not_run(benchmarks_dir, executor):
+    bench = BENCHMARKS.get("lcb_exec")()
+    task = bench.load(benchmarks_dir / "livecodebench_execution", task="output")[0]
+    gens = [Generation(task.id, (f"{task.call}", task.answer, "0"))]
+    report = bench.score([task], gens, mode="official", executor=executor)
+    assert report.meta["scored"][task.id] == [True, False]  # today's rule: the copied call is dropped
+    pre = bench.score([task], gens, mode="official", executor=executor, rule="prerelease")
+    assert pre.meta["scored"][task.id] == [False, True, False]  # leaderboard rule: it counts False
+
+
+def test_lcb_loader_reads_a_file_in_the_official_schema(tmp_path, executor):
+    row = {"question_id": "1", "contest_id": "c", "contest_date": "2023-05-07T00:00:00", "difficulty": "Easy",
+           "function_name": "addTwo", "code": "def addTwo(x: int) -> int:\n    return x + 2",
+           "input": "addTwo(x = 3)", "output": "5", "id": "sample_0", "problem_id": "p", "numsteps": 3}
+    path = tmp_path / "execution-v2.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    bench = BENCHMARKS.get("lcb_exec")()
+    (task,) = bench.load(path, task="input")
+    assert task.answer == "x = 3" and task.question["output"] == "5"
+    report = bench.score([task], [Generation(task.id, ("addTwo(x = 3)", "addTwo(4)", "5"))], executor=executor)
+    assert report.meta["scored"][task.id] == [True, False]  # "5" has no call: dropped
+
+
+def test_missing_data_says_where_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("CODEREASONER_BENCHMARKS", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="r-eval/REval"):
+        BENCHMARKS.get("reval")().load(task="coverage")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        BENCHMARKS.get("cruxeval")().load(tmp_path / "nope.jsonl")
+
+
+def _reval_gold_text(task) -> str:
+    kind = task.kind.removeprefix("reval_")
+    if kind == "coverage":
+        return "YES" if task.answer else "NO"
+    if kind == "path":
+        line = task.answer[0]
+        return "-1" if line == -1 else task.code.split("\n")[line - 1]
+    if kind == "state":
+        return "Nil" if task.answer is None else f"{task.answer[0]['repr']}; {task.answer[0]['type']}"
+    return task.answer
+
+
+def test_reval_counts_and_gold_answers(benchmarks_dir, executor):
+    bench = BENCHMARKS.get("reval")()
+    reports = []
+    for kind, count in (("coverage", 3152), ("state", 3152), ("path", 3152), ("output", 690)):
+        tasks = bench.load(benchmarks_dir / "reval", task=kind)
+        assert len(tasks) == count
+        humaneval = [t for t in tasks if t.question["humaneval"]]
+        # model text as REval sees it: the answer, then the closing tag the stop word leaves behind
+        gens = [Generation(t.id, (bench.extract(_reval_gold_text(t) + "\n[/ANSWER]", t, "direct"),)) for t in humaneval]
+        report = bench.score(humaneval, gens, executor=executor)
+        reports.append(report)
+        assert report.metrics["accuracy"] == 1.0, (kind, [v.detail for v in report.verdicts if not v.correct][:3])
+    from codereasoner.evaluation.benchmarks.reval import consistency
+
+    assert consistency(reports) == 100.0
+
+
+def test_reval_scoring_rules():
+    from codereasoner.evaluation.benchmarks.reval import coverage_pred, path_pred, state_correct, state_pred
+
+    assert coverage_pred("YES, it runs") is True and coverage_pred("NO") is False
+    assert coverage_pred("yes") is True and coverage_pred("maybe") is False  # neither → NO
+    assert path_pred("return ans\nmore", "def f():\n    return ans") == [2]
+    assert path_pred("", "x") == [-2] and path_pred("-1", "x") == [-1]
+    gold = [{"repr": "1", "type": "int"}, {"repr": "2", "type": "int"}]
+    assert state_correct(state_pred("2; int"), gold)
+    assert not state_correct(state_pred("2; float"), gold)
+    assert not state_correct(state_pred("True; bool"), gold)  # bool is not int (REval compares types)
+    assert state_correct(state_pred("1.0000001; float"), [{"repr": "1.0", "type": "float"}])
+    assert state_correct(state_pred("Nil"), None) and not state_correct(state_pred("1; int"), None)
+    assert state_pred("__import__('os').system('x'); int") == state_pred("__import__('os').system('x'); int")
+    assert not state_correct(state_pred("__import__('os'); int"), gold)  # parsed, never evaluated
+
+
+def test_reval_incremental_consistency_weights():
+    from codereasoner.evaluation.benchmarks.reval import consistency
+    from codereasoner.records import Report, Verdict, VerdictStatus
+
+    def rep(kind, items):
+        return Report("reval", "1", "official", {}, tuple(
+            Verdict(i, ok, VerdictStatus.CORRECT if ok else VerdictStatus.WRONG) for i, ok in items), {"task": kind})
+
+    atoms = ["p/0/0", "p/0/1", "p/0/2", "p/0/3", "p/0/4"]
+    cov = rep("coverage", zip(atoms, [1, 1, 1, 1, 0]))
+    state = rep("state", zip(atoms, [1, 1, 1, 0, 1]))
+    path = rep("path", zip(atoms, [1, 1, 0, 0, 1]))
+    out = rep("output", [("p/0", False)])
+    # C S P ¬O → .5, C S P ¬O → .5, C S ¬P ¬O → .25, C ¬S ¬P ¬O → .125, ¬C … → 0
+    assert consistency([cov, state, path, out]) == pytest.approx(100 * 1.375 / 5)
+
+
+@pytest.mark.parametrize(("variant", "count"), [("humaneval", 164), ("mbpp", 500), ("humaneval_plus", 164),
+                                                 ("mbpp_plus", 378)])
+def test_codegen_loads_and_reference_solutions_pass(benchmarks_dir, variant, count):
+    bench = BENCHMARKS.get("codegen")()
+    tasks = bench.load(benchmarks_dir / "codegen", task=variant)
+    assert len(tasks) == count and all(t.kind == "codegen" for t in tasks)
+    tasks = tasks[:12] if variant.endswith("plus") else tasks[:40]
+    report = bench.score(tasks, _gold(tasks))
+    assert report.metrics["pass@1"] == 100.0, [v.detail for v in report.verdicts if not v.correct][:3]
+    wrong = bench.score(tasks[:3], [Generation(t.id, ("def nothing():\n    pass",)) for t in tasks[:3]])
+    assert wrong.metrics["pass@1"] == 0.0
+
+
+def test_codegen_completion_continues_the_prompt(benchmarks_dir):
+    bench = BENCHMARKS.get("codegen")()
+    task = bench.load(benchmarks_dir / "codegen", task="humaneval")[0]
+    body = task.answer[len(task.question["prompt"]):]
+    assert bench.extract(body, task, "direct") == task.answer
+    full = f"<reasoning>easy</reasoning><answer>```python\n{task.answer}\n```</answer>"
+    assert "def has_close_elements" in bench.extract(full, task, "execverify")

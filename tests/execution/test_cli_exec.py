@@ -1,0 +1,102 @@
+"""`codereasoner exec` as users run it: bad input lines, order, traces, resume after a kill."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from codereasoner.cli.main import main
+
+GOOD = [{"id": f"r{i}", "code": f"def f(x):\n    return x + {i}", "call": "f(1)"} for i in range(6)]
+
+
+def read(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_bad_lines_get_invalid_results_and_the_rest_still_runs(write_jsonl, tmp_path):
+    rows = [GOOD[0], "{not json", {"id": "nocall", "code": "x = 1"}, {"id": "nocompile", "code": "def f(:", "call": "f()"},
+            {"id": "wrongtype", "code": 3, "call": "f()"}, "[1, 2]", GOOD[1]]
+    out = tmp_path / "out.jsonl"
+    assert main(["exec", str(write_jsonl(rows)), "-o", str(out)]) == 0
+    got = read(out)
+    assert [g["status"] for g in got] == ["ok", "invalid", "invalid", "invalid", "invalid", "invalid", "ok"]
+    assert [g["id"] for g in got] == ["r0", None, "nocall", "nocompile", "wrongtype", None, "r1"]
+    assert "in.jsonl:2" in got[1]["error"] and "not valid JSON" in got[1]["error"]
+    assert "missing field 'call'" in got[2]["error"] and "SyntaxError" in got[3]["error"]
+    assert set(got[0]) == {"id", "status", "result", "error", "stdout"}  # no trace key without --trace
+
+
+def test_unknown_fields_pass_through(write_jsonl, tmp_path):
+    out = tmp_path / "out.jsonl"
+    main(["exec", str(write_jsonl([{**GOOD[0], "output": "1", "origin": "cruxeval"}])), "-o", str(out)])
+    assert read(out)[0]["output"] == "1" and read(out)[0]["origin"] == "cruxeval"
+
+
+def test_trace_output_follows_the_contract(write_jsonl, tmp_path):
+    out = tmp_path / "out.jsonl"
+    loop = {"id": "loop", "code": "def f(x):\n    for i in range(x):\n        x += i\n    return x", "call": "f(9)"}
+    main(["exec", str(write_jsonl([GOOD[0]])), "-o", str(out), "--trace"])
+    trace = read(out)[0]["trace"]
+    assert trace["coverage"] == [2] and trace["truncated"] is False and trace["python"] == "3.11"
+    main(["exec", str(write_jsonl([GOOD[0], loop])), "-o", str(out), "--trace", "--max-steps", "3", "--overwrite"])
+    trace = read(out)[1]["trace"]
+    assert len(trace["steps"]) == 3 and trace["truncated"] is True and trace["max_steps"] == 3
+    for step in trace["steps"]:
+        assert set(step) == ({"event", "func", "line", "locals", "value"} if step["event"] == "return"
+                             else {"event", "func", "line", "locals"})
+    assert trace["steps"][0]["locals"] == {"x": {"repr": "9", "type": "int"}}
+
+
+def test_resume_after_a_kill_neither_redoes_nor_loses_records(write_jsonl, tmp_path):
+    src = write_jsonl(GOOD)
+    fresh = tmp_path / "fresh.jsonl"
+    main(["exec", str(src), "-o", str(fresh)])
+    lines = fresh.read_text().splitlines(keepends=True)
+    killed = tmp_path / "killed.jsonl"
+    # What a kill -9 leaves: three whole lines and half of the fourth.
+    killed.write_text("".join(lines[:3]) + lines[3][: len(lines[3]) // 2])
+    marker = json.loads(lines[0])
+    marker["stdout"] = "kept from the first run"
+    killed.write_text(json.dumps(marker) + "\n" + killed.read_text().split("\n", 1)[1])
+    assert main(["exec", str(src), "-o", str(killed)]) == 0
+    got = read(killed)
+    assert [g["id"] for g in got] == [r["id"] for r in GOOD]  # same order, no duplicates, none lost
+    assert got[0]["stdout"] == "kept from the first run"  # not redone
+    assert got[1:] == read(fresh)[1:]
+
+
+def test_resume_refuses_output_of_another_input(write_jsonl, tmp_path):
+    out = tmp_path / "out.jsonl"
+    main(["exec", str(write_jsonl(GOOD[:2])), "-o", str(out)])
+    other = write_jsonl([{**GOOD[0], "id": "other"}], name="other.jsonl")
+    assert main(["exec", str(other), "-o", str(out)]) == 2
+    assert main(["exec", str(other), "-o", str(out), "--overwrite"]) == 0
+    assert [g["id"] for g in read(out)] == ["other"]
+
+
+def test_missing_input_is_a_usage_error(tmp_path, capsys):
+    assert main(["exec", str(tmp_path / "nope.jsonl")]) == 2
+    assert "no such input file" in capsys.readouterr().err
+
+
+def test_examples_run(capsys):
+    assert main(["exec", "--examples", "--timeout", "0.5"]) == 0
+    got = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    statuses = {g["id"]: g["status"] for g in got if g["id"]}
+    assert statuses["sum_evens"] == "ok" and statuses["hostile_loop"] == "timeout"
+    assert statuses["hostile_write"] == "error" and statuses["does_not_compile"] == "invalid"
+
+
+@pytest.mark.parametrize("trace", [[], ["--trace"]])
+def test_stdin_to_stdout_as_a_user_runs_it(trace):
+    text = "".join(json.dumps(r) + "\n" for r in GOOD[:3])
+    done = subprocess.run([sys.executable, "-m", "codereasoner", "exec", "-", *trace], input=text,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    got = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [g["result"] for g in got] == ["1", "2", "3"]
+    assert "isolation =" in done.stderr

@@ -1,0 +1,296 @@
+"""Every record may be hostile: one hostile property per test, each run as a real program in the pool.
+
+Each test also checks (autouse fixture) that no process survives: the only descendants of this test
+process are live workers (an `unshare` with exactly one python child, or a bare worker), no zombies.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from codereasoner.execution import Executor
+from codereasoner.records import Program
+
+PROBE = Program("probe", "import math, json\ndef f():\n    return (len([1, 2]), math.sqrt(4.0), json.dumps([1]))", "f()")
+CLEAN = "(2, 2.0, '[1]')"
+
+
+def _processes() -> dict[int, tuple[int, str, str]]:
+    """pid -> (ppid, state, cmdline) for every process we can see."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        found[int(entry)] = (int(ppid), state, cmdline)
+    return found
+
+
+def _descendants(root: int) -> list[tuple[int, int, str, str]]:
+    procs = _processes()
+    children = defaultdict(list)
+    for pid, (ppid, _, _) in procs.items():
+        children[ppid].append(pid)
+    out, todo = [], list(children[root])
+    while todo:
+        pid = todo.pop()
+        out.append((pid, *procs[pid]))
+        todo.extend(children[pid])
+    return out
+
+
+@pytest.fixture(autouse=True)
+def no_survivors():
+    yield
+    time.sleep(0.05)
+    me = os.getpid()
+    for pid, ppid, state, cmdline in _descendants(me):
+        assert state != "Z", f"zombie left behind: {pid} {cmdline}"
+        assert "worker.py" in cmdline or cmdline.startswith("unshare"), f"survivor: {pid} {cmdline}"
+        if ppid != me:  # inside a worker's tree: only unshare -> python worker.py
+            assert "worker.py" in cmdline and "unshare" in _processes()[ppid][2], f"survivor: {pid} {cmdline}"
+    assert "codereasoner-marker" not in "".join(c for *_, c in _descendants(me))
+
+
+def hostile(ex: Executor, code: str, call: str = "f()"):
+    """Run a hostile program and, in the same call, a probe that must see a clean world."""
+    run, probe = ex.run([Program("hostile", code, call), PROBE])
+    assert probe.status == "ok" and probe.result == CLEAN, probe
+    return run
+
+
+def test_infinite_loop_times_out(solo):
+    run = hostile(solo, "def f():\n    while True:\n        pass")
+    assert run.status == "timeout"
+
+
+def test_loop_that_catches_the_timeout_is_still_stopped(solo):
+    code = "def f():\n    while True:\n        try:\n            while True:\n                pass\n        except BaseException:\n            pass"
+    assert hostile(solo, code).status == "timeout"
+
+
+def test_c_loop_that_never_checks_signals_is_killed(solo):
+    start = time.monotonic()
+    run = hostile(solo, "def f():\n    return sum(range(10**14))")
+    assert run.status == "timeout" and "killed" in run.error
+    assert time.monotonic() - start < 5
+
+
+def test_ignoring_the_alarm_signal_does_not_help(solo):
+    code = "import signal\ndef f():\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    while True:\n        pass"
+    assert hostile(solo, code).status == "timeout"
+
+
+def test_sleeping_forever_times_out(solo):
+    assert hostile(solo, "import time\ndef f():\n    time.sleep(10**6)").status == "timeout"
+
+
+@pytest.mark.parametrize("bomb", ["[0] * 10**10", "bytearray(2**34)", "[bytes(10**6) for _ in range(10**5)]"])
+def test_memory_bomb_is_memory_exceeded(solo, bomb):
+    assert hostile(solo, f"def f():\n    return {bomb}").status == "memory_exceeded"
+
+
+def test_deep_recursion_is_an_error(solo):
+    run = hostile(solo, "def f(n=0):\n    return f(n + 1)")
+    assert run.status == "error" and run.error.startswith("RecursionError")
+
+
+def test_deep_recursion_past_a_raised_limit_is_contained(solo):
+    code = "import sys\nsys.setrecursionlimit(10**8)\ndef f(n=0):\n    return f(n + 1)"
+    assert hostile(solo, code).status in ("timeout", "memory_exceeded", "crashed")
+
+
+def test_fork_bomb_is_contained(solo):
+    run = hostile(solo, "import os\ndef f():\n    while True:\n        os.fork()")
+    assert run.status == "error" and "PermissionError" in run.error
+
+
+def test_setsid_child_does_not_survive(solo):
+    code = (
+        "import os, subprocess\ndef f():\n    out = []\n"
+        "    for start in (lambda: subprocess.Popen(['sleep', '1000', 'codereasoner-marker'], start_new_session=True),\n"
+        "                  os.setsid, lambda: os.posix_spawn('/bin/sleep', ['sleep', '1000'], {})):\n"
+        "        try:\n            start()\n            out.append('started')\n"
+        "        except OSError as e:\n            out.append(type(e).__name__)\n    return out"
+    )
+    run = hostile(solo, code)
+    assert run.status == "ok" and "started" not in run.result
+
+
+def test_shell_commands_do_not_run(solo, tmp_path):
+    target = tmp_path / "pwned"
+    code = (f"import os, subprocess\ndef f():\n    os.system('touch {target}')\n"
+            f"    try:\n        subprocess.run('touch {target}', shell=True)\n    except OSError:\n        pass\n"
+            f"    return os.popen('echo hi').read()")
+    run = hostile(solo, code)
+    assert not target.exists()
+    assert run.status == "error" or run.result == "''"
+
+
+def test_writes_and_deletions_outside_the_work_dir_are_refused(solo, tmp_path):
+    canary = tmp_path / "canary.txt"
+    canary.write_text("alive")
+    attempts = [
+        f"open({str(tmp_path / 'new.txt')!r}, 'w').write('x')",
+        f"open({str(canary)!r}, 'a').write('x')",
+        f"os.remove({str(canary)!r})",
+        f"os.rename({str(canary)!r}, {str(tmp_path / 'moved')!r})",
+        f"os.mkdir({str(tmp_path / 'd')!r})",
+        f"os.truncate({str(canary)!r}, 0)",
+        f"os.chmod({str(canary)!r}, 0o777)",
+        f"os.symlink('/etc/passwd', {str(tmp_path / 'link')!r})",
+        f"shutil.rmtree({str(tmp_path)!r})",
+        "open('here.txt', 'w').write('x')",
+        "os.open('/tmp/codereasoner-pwned', os.O_CREAT | os.O_WRONLY)",
+    ]
+    body = "".join(f"    try:\n        {a}\n        done.append({a!r})\n    except OSError:\n        pass\n" for a in attempts)
+    run = hostile(solo, "import os, shutil\ndef f():\n    done = []\n" + body + "    return done")
+    assert run.status == "ok" and run.result == "[]"
+    assert canary.read_text() == "alive" and sorted(p.name for p in tmp_path.iterdir()) == ["canary.txt"]
+    assert not Path("/tmp/codereasoner-pwned").exists()
+
+
+def test_network_to_localhost_is_refused(solo):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(0.3)
+        port = server.getsockname()[1]
+        code = (f"import socket\ndef f():\n    out = []\n"
+                f"    for make in (lambda: socket.create_connection(('127.0.0.1', {port}), timeout=1),\n"
+                f"                 lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', {port})),\n"
+                f"                 lambda: socket.socket(socket.AF_UNIX)):\n"
+                f"        try:\n            make()\n            out.append('connected')\n"
+                f"        except OSError as e:\n            out.append(type(e).__name__)\n    return out")
+        run = hostile(solo, code)
+        assert run.status == "ok" and "connected" not in run.result
+        with pytest.raises(TimeoutError):
+            server.accept()
+
+
+def test_kill_parent_does_not_hurt_host(solo):
+    me = os.getpid()
+    code = (f"import os, signal\ndef f():\n    out = []\n"
+            f"    for kill in (lambda: os.kill(os.getppid(), 9), lambda: os.kill({me}, 9), lambda: os.killpg(0, 9),\n"
+            f"                 lambda: os.kill(-1, 9), lambda: os.kill(1, 9), lambda: signal.raise_signal(9)):\n"
+            f"        try:\n            kill()\n            out.append('killed')\n"
+            f"        except (OSError, ValueError, TypeError) as e:\n            out.append(type(e).__name__)\n    return out")
+    run = hostile(solo, code)
+    assert run.status == "ok" and "killed" not in run.result
+
+
+def test_sys_exit_is_an_error_not_an_exit(solo):
+    run = hostile(solo, "import sys\ndef f():\n    sys.exit(3)")
+    assert run.status == "error" and run.error == "SystemExit: 3"
+
+
+def test_os_exit_is_crashed_and_the_worker_replaced(solo):
+    before = solo.spawned
+    assert hostile(solo, "import os\ndef f():\n    os._exit(0)").status == "crashed"
+    assert solo.spawned == before + 1
+
+
+def test_segfault_through_ctypes_is_crashed(solo):
+    run = hostile(solo, "import ctypes\ndef f():\n    return ctypes.string_at(0)")
+    assert run.status == "crashed" and "SIGSEGV" in run.error
+
+
+def test_closing_inherited_fds_is_crashed_not_hung(solo):
+    assert hostile(solo, "import os\ndef f():\n    os.closerange(0, 1 << 16)").status == "crashed"
+
+
+def test_forged_protocol_frames_are_not_believed(solo):
+    code = ("import os\ndef f():\n    for fd in range(64):\n        try:\n"
+            "            os.write(fd, b'\\x00\\x00\\x00\\x1b{\"i\": 1, \"s\": \"ok\", \"r\": \"1\"}')\n"
+            "        except OSError:\n            pass\n    return 0")
+    run = hostile(solo, code)
+    assert run.status in ("crashed", "ok") and run.result in (None, "0")
+
+
+def test_stdout_flood_is_output_exceeded(solo):
+    run = hostile(solo, "def f():\n    while True:\n        print('x' * 1000)")
+    assert run.status == "output_exceeded" and len(run.stdout) <= 65_536
+
+
+def test_raw_writes_to_fd1_cannot_corrupt_results(solo):
+    run = hostile(solo, "import os\ndef f():\n    for _ in range(100):\n        os.write(1, b'\\x00\\x00\\x00\\x05hello' * 1000)\n    return 7")
+    assert run.status == "ok" and run.result == "7"
+
+
+def test_next_task_sees_clean_builtins(solo):
+    before = solo.spawned
+    run = hostile(solo, "import builtins\ndef f():\n    builtins.len = lambda x: 42\n    builtins.print = None")
+    assert run.status == "ok" and solo.spawned == before + 1  # detected, so the worker was replaced
+
+
+@pytest.mark.parametrize("poison", [
+    "import math\n    math.sqrt = lambda x: 0.0",
+    "import json\n    json.JSONEncoder.encode = lambda self, o: 'poisoned'",
+    "import sys\n    sys.modules['json'] = None",
+    "import os\n    os.environ['PYTHONHASHSEED'] = '1'",
+    "import sys\n    sys.setprofile(lambda *a: None); sys.settrace(lambda *a: None)",
+    "import decimal\n    decimal.getcontext().prec = 2",
+])
+def test_next_task_sees_clean_modules(solo, poison):
+    assert hostile(solo, f"def f():\n    {poison}").status in ("ok", "error")
+
+
+def test_leftover_thread_replaces_the_worker(solo):
+    before = solo.spawned
+    code = "import threading, time\ndef f():\n    threading.Thread(target=time.sleep, args=(1000,), daemon=True).start()"
+    assert hostile(solo, code).status == "ok"
+    assert solo.spawned == before + 1
+
+
+def test_raising_own_limits_is_refused(solo):
+    code = "import resource\ndef f():\n    resource.setrlimit(resource.RLIMIT_AS, (-1, -1))"
+    assert hostile(solo, code).status == "error"
+
+
+def test_result_too_large_is_output_exceeded(solo):
+    run = hostile(solo, "def f():\n    return ['x' * 1000] * 10**5")
+    assert run.status == "output_exceeded" and run.result is None
+
+
+def test_repr_that_raises_is_an_error(solo):
+    code = "class A:\n    def __repr__(self):\n        raise ValueError('nope')\ndef f():\n    return A()"
+    run = hostile(solo, code)
+    assert run.status == "error" and run.error == "ValueError: nope"
+
+
+def test_unencodable_output_is_escaped(solo):
+    run = hostile(solo, "def f():\n    print('\\ud800')\n    return '\\ud800'")
+    assert run.status == "ok" and run.stdout == "\\ud800\n" and run.result == "'\\ud800'"
+
+
+def test_executor_without_namespaces_warns_and_still_contains(capsys):
+    with Executor(workers=1, namespaces=False) as ex:
+        assert "WARNING" in ex.report and "NO namespaces" in ex.report
+        run = ex.run([Program("x", "import os\ndef f():\n    os.fork()", "f()")])[0]
+        assert run.status == "error"
+
+
+@pytest.mark.parametrize(("poison", "probe", "expected"), [
+    # a finalizer in a reference cycle would run at some later GC, i.e. during somebody else's task
+    ("import builtins\n    class A:\n        def __del__(self):\n            builtins.len = None\n"
+     "    a = A()\n    a.me = a", "len('ab')", "2"),
+    ("import re\n    re._cache[(str, 'abc', 0)] = 'planted'", "type(__import__('re').compile('abc')).__name__", "'Pattern'"),
+    ("import warnings\n    warnings.simplefilter('error')", "__import__('warnings').warn('w')", "None"),
+    ("import sys\n    sys.path.insert(0, '/tmp')", "__import__('sys').path[0] != '/tmp'", "True"),
+    ("import decimal\n    decimal.getcontext().prec = 2", "str(__import__('decimal').Decimal(1) / 3)[:6]", "'0.3333'"),
+])
+def test_state_a_task_leaves_does_not_reach_the_next(solo, poison, probe, expected):
+    first, second = solo.run([Program("poison", f"def f():\n    {poison}", "f()"), Program("probe", "", probe)])
+    assert first.status == "ok", first
+    assert second.status == "ok" and second.result == expected, second
