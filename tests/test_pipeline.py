@@ -93,6 +93,11 @@ def test_rerunning_a_finished_build_resumes_every_shard(tmp_path):
     before = files(tmp_path)
     again = build_data("tiny", 30, 0, tmp_path, progress=False, overrides=["data.shard_size=10"])
     assert again.resumed_shards == 3 and again.tasks == first.tasks and files(tmp_path) == before
+    # Sections the data does not depend on may change without invalidating the build.
+    other = build_data("tiny", 30, 0, tmp_path, progress=False, overrides=["data.shard_size=10", "description=x"])
+    assert other.resumed_shards == 3
+    with pytest.raises(ValueError, match="different data"):
+        build_data("tiny", 30, 0, tmp_path, progress=False, overrides=["data.shard_size=10", "data.ngram=8"])
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,10 @@ class OpenAIClient:
         self.max_backoff_s = max_backoff_s
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.stats = {"requests": 0, "cache_hits": 0, "retries": 0}
+        host = urllib.parse.urlsplit(self.base_url).hostname or ""
+        # a local server (vLLM on this machine, tests) must not be sent through an http_proxy from the env
+        local = host in ("127.0.0.1", "localhost", "::1")
+        self._opener = urllib.request.build_opener(*([urllib.request.ProxyHandler({})] if local else []))
         self._stats_lock = threading.Lock()
 
     # ---- public API -------------------------------------------------------------------------------
@@ -154,7 +159,7 @@ class OpenAIClient:
             wait = None
             try:
                 req = urllib.request.Request(url, data=data, headers=headers, method="POST")
-                with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                with self._opener.open(req, timeout=self.timeout_s) as resp:
                     payload = json.loads(resp.read().decode("utf-8"))
                 return _choices(endpoint, payload, url)
             except urllib.error.HTTPError as e:

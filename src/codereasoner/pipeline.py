@@ -43,7 +43,7 @@ class DataSummary:
     recipe: str
     n: int
     seed: int
-    programs: dict[str, int]  # drawn, duplicates, contaminated, failed, nondeterministic, kept
+    programs: dict[str, Any]  # drawn, duplicates, contaminated, engine_* drops, kept; decontamination info
     tasks: dict[str, int]  # by kind
     drops: dict[str, int] = field(default_factory=dict)  # why questions/anchor tasks were not made
     seconds: float = 0.0
@@ -74,8 +74,9 @@ def build_data(recipe: Recipe | str, n: int, seed: int, out_dir: str | Path, wor
     from codereasoner.execution import ExecLimits, Executor
 
     out = Path(out_dir)
-    params = {"recipe": to_dict(recipe), "n": n, "seed": seed, "python": _python(), "codereasoner": __version__}
-    params = json.loads(json.dumps(params))  # tuples → lists: compare like the saved copy reads back
+    build = {"n": n, "seed": seed, "python": _python(), "codereasoner": __version__}
+    # What the data depends on (the resume check); other recipe sections (train, reward, ...) do not matter.
+    params = json.loads(json.dumps({"recipe": recipe.name, "data": to_dict(data), **build}))  # tuples → lists
     _prepare(out, params, resume=resume, overwrite=overwrite)
 
     programs, program_counts = draw.draw_programs(data, n, seed)
@@ -113,7 +114,8 @@ def build_data(recipe: Recipe | str, n: int, seed: int, out_dir: str | Path, wor
     write_atomic(out / "programs.jsonl", kept_programs)
     summary = DataSummary(str(out), recipe.name, n, seed, program_counts, dict(total["tasks"]),
                           dict(total["drops"]), round(time.perf_counter() - start, 3), resumed)
-    write_atomic(out / "config.json", json.dumps(params, indent=2, sort_keys=True) + "\n")
+    config = {"recipe": to_dict(recipe), **build}  # the resolved recipe, every section
+    write_atomic(out / "config.json", json.dumps(config, indent=2, sort_keys=True) + "\n")
     card_text = card.render_card(recipe, params, program_counts, total, _examples(out, kinds),
                                  draw.diversity(out / "programs.jsonl"))
     write_atomic(out / "README.md", card_text)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codereasoner.config import apply_overrides, load_config
+from codereasoner.evaluation.config import EvalConfig
 from codereasoner.rewards.config import RewardConfig
 from codereasoner.tasks.config import DataConfig
 from codereasoner.train.config import TrainConfig
@@ -29,6 +30,7 @@ class Recipe:
     data: DataConfig = field(default_factory=DataConfig, metadata={"help": "`codereasoner data build`"})
     train: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "`codereasoner train` / quickstart"})
     reward: RewardConfig = field(default_factory=RewardConfig, metadata={"help": "RL reward and verifier mode"})
+    evaluation: EvalConfig = field(default_factory=EvalConfig, metadata={"help": "`codereasoner eval run`"})
 
 
 def recipe_names() -> list[str]:

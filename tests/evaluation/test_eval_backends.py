@@ -49,13 +49,21 @@ def test_openai_backend_end_to_end_and_resume(benchmarks_dir, tmp_path, capsys):
     assert "| **this run** |" in capsys.readouterr().out
 
 
-def test_vllm_backend_says_which_extra_to_install():
-    pytest.importorskip  # vllm is not installed on the test machines
-    try:
-        import vllm  # noqa: F401
-    except ImportError:
-        with pytest.raises(ImportError, match=r"codereasoner\[vllm\]"):
-            BACKENDS.get("vllm")("some/model")
+def test_vllm_backend_says_which_extra_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "vllm", None)  # as if the [vllm] extra were not installed
+    with pytest.raises(ImportError, match=r"codereasoner\[vllm\]"):
+        BACKENDS.get("vllm")("some/model")
+
+
+def test_cli_run_without_the_backend_extra_is_a_usage_error(monkeypatch, tmp_path, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "vllm", None)
+    argv = ["eval", "run", "--benchmark", "cruxeval", "--backend", "vllm", "--model", "m", "-o", str(tmp_path)]
+    assert main(argv) == 2
+    assert "pip install 'codereasoner[vllm]'" in capsys.readouterr().err
 
 
 def test_sampling_rejects_bad_settings():
@@ -114,3 +122,59 @@ def test_evaluate_in_memory_tasks_with_the_tiny_model(tiny_llama, benchmarks_dir
     assert report.benchmark == "cruxeval" and report.meta["task"] == "output"
     assert 0.0 <= report.metrics["pass@1"] <= 100.0 and len(report.verdicts) == 3
     assert (tmp_path / "generations" / "cruxeval-output-direct.jsonl").exists()
+
+
+def test_stepcodereasoner_style_scores_final_answer_and_steps(benchmarks_dir, executor):
+    """A fake model that copies the gold anchor trace and answer: final pass@1 and step accuracy are 100%."""
+    from codereasoner.evaluation import evaluate
+    from codereasoner.evaluation.benchmarks import BENCHMARKS
+    from codereasoner.evaluation.benchmarks.steps import anchor_tasks
+    from codereasoner.tasks import TASK_KINDS
+
+    tasks = BENCHMARKS.get("cruxeval")().load(benchmarks_dir / "cruxeval", task="output")[:8]
+    anchors, _ = anchor_tasks(tasks, executor)
+    assert anchors and all(a.kind == "anchors" for a in anchors)
+    kind = TASK_KINDS.get("anchors")()
+    gold = {a.id: kind.format_answer(a, "stepcodereasoner") for a in anchors}
+
+    class Copier:
+        def generate(self, prompts, sampling):
+            out = []
+            for p in prompts:
+                user = p[-1]["content"]
+                out.append([next(g for i, g in gold.items() if next(a for a in anchors if a.id == i).code.rstrip() in user)])
+            return out
+
+    (report,) = evaluate(Copier(), ["cruxeval"], task_kinds=["output"], style="stepcodereasoner",
+                         data=benchmarks_dir / "cruxeval", limit=8, executor=executor)
+    assert report.metrics["pass@1"] == 100.0 and report.metrics["step_accuracy"] == 100.0
+    assert report.meta["kept_items"] == len(anchors)
+
+
+def test_reval_run_adds_the_incremental_consistency_report(benchmarks_dir, executor):
+    from codereasoner.evaluation import evaluate
+
+    class SaysYes:
+        def generate(self, prompts, sampling):
+            return [["YES\n[/ANSWER]"] for _ in prompts]
+
+    reports = evaluate(SaysYes(), ["reval"], task_kinds=["coverage", "state", "path", "output"],
+                       data=benchmarks_dir / "reval", limit=20, executor=executor)
+    assert [r.meta["task"] for r in reports] == ["coverage", "state", "path", "output", "consistency"]
+    coverage = reports[0]
+    assert coverage.metrics["recall"] == 1.0  # always YES: every executed line is found
+    assert 0.0 <= reports[-1].metrics["ic"] <= 100.0
+
+
+def test_resuming_with_other_sampling_settings_is_refused(benchmarks_dir, executor, tmp_path):
+    from codereasoner.evaluation import evaluate
+
+    class Echo:
+        def generate(self, prompts, sampling):
+            return [["0"] * sampling.n for _ in prompts]
+
+    kwargs = dict(task_kinds=["output"], style="direct", data=benchmarks_dir / "cruxeval", limit=2,
+                  executor=executor, out_dir=tmp_path)
+    evaluate(Echo(), ["cruxeval"], **kwargs)
+    with pytest.raises(ValueError, match="cached generations were made with"):
+        evaluate(Echo(), ["cruxeval"], sampling=Sampling(n=2, temperature=0.8), **kwargs)

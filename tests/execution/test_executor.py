@@ -128,3 +128,11 @@ def test_closed_executor_refuses_work():
 def test_limits_are_validated(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):
         ExecLimits(**bad)
+
+
+def test_another_hash_seed_changes_string_set_order(executor):
+    code = "def f():\n    return list({'apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'kiwi'})"
+    programs = [Program("s", code, "f()")]
+    seeds = {executor.run(programs, hash_seed=seed)[0].result for seed in (0, 1, 2, 3)}
+    assert executor.run(programs, hash_seed=0)[0].result == executor.run(programs)[0].result
+    assert len(seeds) > 1

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -151,7 +153,6 @@ def test_writes_and_deletions_outside_the_work_dir_are_refused(solo, tmp_path):
         f"os.chmod({str(canary)!r}, 0o777)",
         f"os.symlink('/etc/passwd', {str(tmp_path / 'link')!r})",
         f"shutil.rmtree({str(tmp_path)!r})",
-        "open('here.txt', 'w').write('x')",
         "os.open('/tmp/codereasoner-pwned', os.O_CREAT | os.O_WRONLY)",
     ]
     body = "".join(f"    try:\n        {a}\n        done.append({a!r})\n    except OSError:\n        pass\n" for a in attempts)
@@ -159,6 +160,15 @@ def test_writes_and_deletions_outside_the_work_dir_are_refused(solo, tmp_path):
     assert run.status == "ok" and run.result == "[]"
     assert canary.read_text() == "alive" and sorted(p.name for p in tmp_path.iterdir()) == ["canary.txt"]
     assert not Path("/tmp/codereasoner-pwned").exists()
+
+
+def test_the_work_dir_is_private_small_and_fresh_for_each_task(solo):
+    code = ("import os\ndef f():\n    before = os.listdir('.')\n    open('scratch.txt', 'w').write('x' * 10)\n"
+            "    try:\n        for i in range(40):\n            open(f'big{i}', 'wb').write(bytes(10**6))\n"
+            "    except OSError as e:\n        full = e.errno\n    return before, open('scratch.txt').read(), full")
+    first, second = solo.run([Program("a", code, "f()"), Program("b", code, "f()")])
+    assert first.status == "ok" and first.result == second.result == "([], 'xxxxxxxxxx', 28)"  # ENOSPC at 16 MiB
+    assert "landlock" in solo.report
 
 
 def test_network_to_localhost_is_refused(solo):
@@ -266,7 +276,7 @@ def test_result_too_large_is_output_exceeded(solo):
 def test_repr_that_raises_is_an_error(solo):
     code = "class A:\n    def __repr__(self):\n        raise ValueError('nope')\ndef f():\n    return A()"
     run = hostile(solo, code)
-    assert run.status == "error" and run.error == "ValueError: nope"
+    assert run.status == "error" and run.error == "repr() of the result raised ValueError: nope"
 
 
 def test_unencodable_output_is_escaped(solo):
@@ -294,3 +304,26 @@ def test_state_a_task_leaves_does_not_reach_the_next(solo, poison, probe, expect
     first, second = solo.run([Program("poison", f"def f():\n    {poison}", "f()"), Program("probe", "", probe)])
     assert first.status == "ok", first
     assert second.status == "ok" and second.result == expected, second
+
+
+def test_workers_die_with_a_killed_host(tmp_path):
+    script = tmp_path / "host.py"
+    script.write_text(
+        "import time\nfrom codereasoner.execution import Executor, ExecLimits\nfrom codereasoner.records import Program\n"
+        "ex = Executor(workers=1)\nprint(ex._slots[0].worker.proc.pid, flush=True)\n"
+        "ex.run([Program('x', 'def f():\\n    return sum(range(10**14))', 'f()')], limits=ExecLimits(timeout_s=100))\n"
+    )
+    host = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    wrapper = int(host.stdout.readline())
+    time.sleep(0.5)  # the worker is now busy in a C loop that ignores signals
+    tree = {wrapper} | {pid for pid, (ppid, _, _) in _processes().items() if ppid == wrapper}
+    assert len(tree) == 2  # unshare and the python worker inside its namespaces
+    host.kill()
+    host.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        alive = [pid for pid, (_, state, _) in _processes().items() if pid in tree and state != "Z"]
+        if not alive:
+            break
+        time.sleep(0.1)
+    assert not alive

@@ -148,3 +148,21 @@ def test_repr_that_raises_is_marked_truncated(executor):
     run = run_one(executor, code, "f()", trace=True)
     assert run.result == "1"
     assert run.trace.steps[-1].locals["a"].repr.endswith(TRUNCATED)
+
+
+def test_traced_infinite_loop_still_times_out(solo):
+    run = run_one(solo, "def f():\n    i = 0\n    while True:\n        i += 1", "f()", trace=True)
+    assert run.status == "timeout"
+
+
+def test_huge_locals_stay_cheap_to_trace(executor):
+    code = "def f():\n    a = list(range(10**6))\n    for i in range(200):\n        a[i] = -i\n    return a[:3]"
+    run = run_one(executor, code, "f()", trace=True)
+    assert run.status == "ok" and run.result == "[0, -1, -2]"
+    assert all(len(s.locals["a"].repr) <= 200 + len(TRUNCATED) for s in run.trace.steps if "a" in s.locals)
+
+
+def test_trace_size_budget_truncates(executor):
+    code = "def f():\n    for i in range(100):\n        s = str(i) * 150\n    return 0"
+    run = run_one(executor, code, "f()", trace=True, limits=ExecLimits(max_trace_bytes=2000))
+    assert run.result == "0" and run.trace.truncated and len(run.trace.steps) < 40

@@ -20,13 +20,27 @@ def test_verify_keeps_only_short_literal_deterministic_results(executor):
         P(5, "def f(x):\n    return sorted({'b', 'a'})"),
         P(6, "def f(x):\n    s = {'b', 'a', 'c'}\n    return len(s)"),  # a set of strings: hash-order risk
         P(7, "def f(x):\n    while True:\n        pass"),
+        P(8, "def f(x):\n    return ''.join({'ab', 'cd', 'ef', 'gh', 'ij', 'kl'})"),  # result order = hash order
     ]
     stats: dict[str, int] = {}
     kept = verify_programs(programs, executor, stats=stats)
     assert [p.id for p in kept] == ["0", "5"]
     assert kept[0].meta["result"] == "2" and kept[1].meta["result"] == "['a', 'b']"
-    assert stats["kept"] == 2 and stats["total"] == 8 and stats["too_long"] == 1 and stats["prints"] == 1
-    assert stats["not_literal"] == 1 and stats["hash_order"] == 1 and stats["status_timeout"] == 1
+    assert stats["kept"] == 2 and stats["total"] == 9 and stats["too_long"] == 1 and stats["prints"] == 1
+    assert stats["not_literal"] == 1 and stats["status_timeout"] == 1
+    assert stats["nondeterministic"] + stats.get("hash_order", 0) == 2  # 6 by its traced set; 8 by its result
+    assert stats["nondeterministic"] == 1  # the executor reruns under another PYTHONHASHSEED
+
+
+def test_verify_without_hash_seed_falls_back_to_the_trace(executor):
+    class OldExecutor:  # an executor whose run() has no hash_seed
+        def run(self, programs, *, trace=False):
+            return executor.run(programs, trace=trace)
+
+    programs = [P(0, "def f(x):\n    return x"), P(6, "def f(x):\n    s = {'b', 'a'}\n    return len(s)")]
+    stats: dict[str, int] = {}
+    assert [p.id for p in verify_programs(programs, OldExecutor(), stats=stats)] == ["0"]
+    assert stats["hash_order"] == 1
 
 
 def test_normalized_key_ignores_names_layout_comments_docstrings():

@@ -63,6 +63,8 @@ def test_parsing_keeps_defs_safe_imports_and_the_printed_call():
     assert call == "test_it('abc', 2)"
     assert split_program("def f(x):\n    return x\nprint(f(1))\nprint(f(2))") is None  # two prints
     assert split_program("x = 1\nprint(x)") is None
+    _, multi = split_program("def f(a, b):\n    return a + b\n\nprint(f('x  y',\n        [1,\n 2]))")
+    assert multi == "f('x  y', [1, 2])"  # joined onto one line, the string's spaces kept
 
 
 def test_synthesis_against_local_server(tmp_path, executor):

@@ -14,7 +14,9 @@ import time
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="score generations, evaluate a model on benchmarks, compare runs")
+    p = sub.add_parser("eval", help="score generations, evaluate a model on benchmarks, compare runs",
+                       epilog="example: codereasoner eval score --benchmark cruxeval --task output "
+                       "--generations gens.json -o scores.json")
     verbs = p.add_subparsers(dest="verb", metavar="VERB")
 
     s = verbs.add_parser(
@@ -91,13 +93,17 @@ def run_run(args: argparse.Namespace) -> int:
 
     sampling = Sampling(n=args.n, temperature=args.temperature, top_p=args.top_p,
                         max_new_tokens=args.max_new_tokens, seed=args.seed)
-    if args.backend == "openai":
-        import os
+    try:  # fail fast: the backend (and its extra) before any benchmark is generated
+        if args.backend == "openai":
+            import os
 
-        backend = BACKENDS.get("openai")(args.model, base_url=args.base_url,
-                                         api_key=args.api_key or os.environ.get("OPENAI_API_KEY"))
-    else:
-        backend = BACKENDS.get(args.backend)(args.model)
+            backend = BACKENDS.get("openai")(args.model, base_url=args.base_url,
+                                             api_key=args.api_key or os.environ.get("OPENAI_API_KEY"))
+        else:
+            backend = BACKENDS.get(args.backend)(args.model)
+    except ImportError as e:
+        print(f"codereasoner: error: {e}", file=sys.stderr)
+        return 2
     reports = evaluate(backend, args.benchmark, task_kinds=args.task, style=args.style, sampling=sampling,
                        mode=args.mode, data=args.data, limit=args.limit, out_dir=args.output)
     config = {"backend": args.backend, "model": args.model, "style": args.style or "(benchmark default)",

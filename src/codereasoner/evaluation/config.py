@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 _KNOWN_BENCHMARKS = ("cruxeval", "lcb_exec", "reval", "codegen")
-_STYLES = ("direct", "cot", "codereasoner", "execverify", "stepcodereasoner")
+_STYLES = ("direct", "cot", "codereasoner", "execverify", "stepcodereasoner", "minimal")
 
 
 @dataclass(frozen=True)

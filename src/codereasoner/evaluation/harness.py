@@ -16,6 +16,7 @@ from typing import Any
 
 from codereasoner.evaluation.backends.base import GenerationCache, Sampling
 from codereasoner.evaluation.benchmarks import BENCHMARKS
+from codereasoner.evaluation.scoring import limits_of
 from codereasoner.records import Generation, Report, Task
 
 # The official generators stop at `[/ANSWER]` (CRUXEval inference, REval inference.py); tag styles end
@@ -25,7 +26,7 @@ STOP = {"direct": ("[/ANSWER]",), "cot": ("[/ANSWER]",)}
 
 def as_backend(model_or_backend: Any, **kwargs: Any) -> Any:
     """A backend as is; a path/name or an in-memory model → the transformers backend."""
-    if hasattr(model_or_backend, "generate") and hasattr(model_or_backend, "__class__") and not _is_hf_model(model_or_backend):
+    if hasattr(model_or_backend, "generate") and not _is_hf_model(model_or_backend):
         return model_or_backend
     from codereasoner.evaluation.backends import BACKENDS
 
@@ -72,33 +73,74 @@ def evaluate(
                 if kind not in bench.task_kinds:
                     continue
                 work.append((bench, kind, bench.load(data, task=kind)[:limit]))
+    for bench, _, _ in work:
+        bench.check_style(style)  # a style a benchmark lacks fails now, not after generating the others
     backend = as_backend(model_or_backend, **({"tokenizer": tokenizer} if tokenizer is not None else {}))
     reports = []
     for bench, kind, tasks in work:
         st = bench.check_style(style)
         sampled = Sampling(**{**asdict(sampling), "stop": tuple(sampling.stop) + STOP.get(st, ())})
-        gens = _generate(backend, bench, tasks, st, sampled, out_dir, kind)
-        answers = [Generation(g.task_id, tuple(bench.extract(c, t, st) for c in g.completions),
-                              {"raw": list(g.completions)}) for t, g in zip(tasks, gens)]
-        report = bench.score(tasks, answers, mode=mode, executor=executor)
-        meta = {**report.meta, "style": st, "sampling": asdict(sampled), "task": kind}
+        if st == "stepcodereasoner":  # instrumented prompts; final answer + step accuracy (steps.py)
+            from codereasoner.evaluation.benchmarks.cruxeval import render_with_kind
+            from codereasoner.evaluation.benchmarks.steps import anchor_tasks, score_steps
+            from codereasoner.execution import default_executor
+
+            ex = executor or default_executor()
+            anchors, dropped = anchor_tasks(tasks, ex)
+            gens = _generate(backend, bench, anchors, st, sampled, out_dir, kind,
+                             render=lambda t: render_with_kind(t, st))
+            report = score_steps(bench, tasks, anchors, gens, mode=mode, executor=ex)
+            report = Report(report.benchmark, report.version, report.mode, report.metrics, report.verdicts,
+                            {**report.meta, "dropped_items": dropped})
+        else:
+            gens = _generate(backend, bench, tasks, st, sampled, out_dir, kind)
+            answers = [Generation(g.task_id, tuple(bench.extract(c, t, st) for c in g.completions),
+                                  {"raw": list(g.completions)}) for t, g in zip(tasks, gens)]
+            report = bench.score(tasks, answers, mode=mode, executor=executor)
+        meta = {**report.meta, "style": st, "sampling": asdict(sampled), "task": kind, "limits": limits_of(report)}
         reports.append(Report(report.benchmark, report.version, report.mode, report.metrics, report.verdicts, meta))
+    reval = [r for r in reports if r.benchmark == "reval"]
+    if {r.meta.get("task") for r in reval} >= {"coverage", "state", "path", "output"}:
+        from codereasoner.evaluation.benchmarks.reval import consistency
+
+        ic = {"ic": consistency(reval)}  # REval's incremental consistency, 0-100 (§3.5)
+        reports.append(Report("reval", reval[0].version, reval[0].mode, ic, (), {"task": "consistency"}))
     return reports
 
 
+def _check_settings(path: Path, settings: dict[str, Any]) -> None:
+    """Resume only with the settings that made the cached generations (nothing implicit changes a score)."""
+    import json
+
+    from codereasoner.jsonl import write_atomic
+
+    settings = json.loads(json.dumps(settings))  # tuples → lists, as they read back
+    if path.exists():
+        before = json.loads(path.read_text(encoding="utf-8"))
+        if before != settings:
+            raise ValueError(f"{path.parent}: cached generations were made with {before}, not {settings}; "
+                             "use a new output directory (or delete the generations folder)")
+        return
+    write_atomic(path, json.dumps(settings, indent=1) + "\n")
+
+
 def _generate(backend: Any, bench: Any, tasks: Sequence[Task], style: str, sampling: Sampling,
-              out_dir: str | Path | None, kind: str) -> list[Generation]:
+              out_dir: str | Path | None, kind: str, render: Any = None) -> list[Generation]:
     """Completions for every task, reusing (and extending) the on-disk cache when `out_dir` is set."""
     cache = None
     if out_dir is not None:
-        cache = GenerationCache(Path(out_dir) / "generations" / f"{bench.name}-{kind}-{style}.jsonl")
+        path = Path(out_dir) / "generations" / f"{bench.name}-{kind}-{style}.jsonl"
+        _check_settings(path.with_suffix(".settings.json"), {"sampling": asdict(sampling),
+                                                             "backend": type(backend).__name__})
+        cache = GenerationCache(path)
     done: dict[str, Generation] = dict(cache.items) if cache else {}
     todo = [t for t in tasks if t.id not in done]
     chunk = 16  # write-through granularity: at most this many items are redone after a kill
     try:
         for start in range(0, len(todo), chunk):
             part = todo[start : start + chunk]
-            outs = backend.generate(_prompts(bench, part, style), sampling)
+            prompts = [render(t) for t in part] if render else _prompts(bench, part, style)
+            outs = backend.generate(prompts, sampling)
             for t, completions in zip(part, outs):
                 gen = Generation(t.id, tuple(completions))
                 done[t.id] = gen

@@ -51,10 +51,10 @@ def key_of(report: Report) -> str:
 
 def headline(report: Report) -> tuple[str, float]:
     """The one number a paper reports for this report (metric name, value as a fraction)."""
-    for name in ("pass@1", "accuracy", "acc"):
+    for name in ("pass@1", "accuracy", "ic"):
         if name in report.metrics:
             value = float(report.metrics[name])
-            return name, value / 100 if name.startswith("pass@") else value
+            return name, value / 100 if name in ("pass@1", "ic") else value  # percent → fraction
     name, value = next(iter(report.metrics.items()))
     return name, float(value)
 

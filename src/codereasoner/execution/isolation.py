@@ -10,9 +10,13 @@ Guarantees (each tested by a hostile program in tests/execution/test_isolation.p
 - No processes: fork/vfork/clone-without-CLONE_THREAD/execve are refused by seccomp (so `os.system`,
   `subprocess`, fork bombs and `setsid` escapes fail); should one exist anyway, it lives in the worker's
   PID namespace, which the kernel empties when the worker dies.
-- No writes or deletions anywhere: opening for writing, creat/unlink/rename/mkdir/chmod/truncate/... are
-  refused; cwd is a private empty directory that the parent deletes with the worker.
-- No signals to other processes (kill/tkill/tgkill refused; the PID namespace hides the host's).
+- Files change only in the worker's private work dir: with namespaces, cwd is a 16 MiB tmpfs mounted in
+  the worker's own mount namespace (gone with the worker; a task that leaves files in it gets its worker
+  replaced, so the next task starts empty) and Landlock refuses every filesystem change outside it;
+  without Landlock or namespaces, seccomp refuses every write, creation, rename and deletion instead.
+  chmod/chown/utime/truncate and device nodes are refused everywhere.
+- No signals to other processes (kill/tkill/tgkill refused, Landlock signal scoping; the PID namespace
+  hides the host's).
 - Bounded resources: RLIMIT_AS (memory_mb above the worker's own size) turns memory bombs into
   MemoryError; time is bounded twice, by SIGALRM inside the worker and by a parent deadline (timeout
   + grace) that SIGKILLs the worker's whole process group, which then is replaced; output and result
@@ -117,20 +121,19 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
-def spawn(memory_mb: int, namespaces: bool) -> WorkerProcess:
+def spawn(memory_mb: int, namespaces: bool, hash_seed: int = 0) -> WorkerProcess:
     """Start one worker; the caller reads its handshake frame from `read_fd`."""
     to_worker_r, to_worker_w = os.pipe()
     from_worker_r, from_worker_w = os.pipe()
     workdir = tempfile.mkdtemp(prefix="codereasoner-work-")
-    os.chmod(workdir, 0o555)  # empty and read-only: nothing to find, nothing to write
     cmd = [sys.executable, "-s", "-S", str(WORKER), str(to_worker_r), str(from_worker_w), workdir,
-           str(memory_mb), seccomp_binding()]
+           str(memory_mb), seccomp_binding(), str(int(namespaces))]
     if namespaces:
         cmd = [shutil.which("unshare") or "unshare", *NAMESPACES, *cmd]
     try:
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(to_worker_r, from_worker_w), env=WORKER_ENV, cwd=workdir,
+            pass_fds=(to_worker_r, from_worker_w), env={**WORKER_ENV, "PYTHONHASHSEED": str(hash_seed)}, cwd=workdir,
             start_new_session=True, preexec_fn=_die_with_parent,
         )
     except BaseException:
@@ -150,10 +153,10 @@ def describe(applied: list[str], namespaces: bool) -> str:
     """One line for stderr: what isolation the workers really have."""
     layers = ["netns+pidns+mountns" if namespaces else "NO namespaces"]
     layers += ["seccomp" if "seccomp" in applied else "NO seccomp"]
-    layers += [a for a in applied if a in ("rlimits", "no-capabilities")]
+    layers += [a for a in applied if a.startswith(("landlock", "rlimits", "caps-dropped"))]
     weak = not namespaces or "seccomp" not in applied
     line = "codereasoner: isolation = " + ", ".join(layers) + ", fresh globals per task, per-task worker checks"
     if weak:
-        problems = [a for a in applied if a.startswith("no-")]
+        problems = [a for a in applied if a.startswith("FAILED")]
         line += " — WARNING: weaker isolation than intended" + (f" ({'; '.join(problems)})" if problems else "")
     return line

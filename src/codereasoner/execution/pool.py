@@ -82,12 +82,14 @@ class Executor:
     """A persistent pool of isolated worker processes; see the module docstring.
 
     `tasks_per_worker=1` gives every task a fresh process (strongest, ~100x slower); `namespaces=False`
-    skips `unshare` (tests of the fallback).
+    skips `unshare` (tests of the fallback); `hash_seed` is the workers' PYTHONHASHSEED (DESIGN: 0).
     """
 
     def __init__(self, workers: int | None = None, limits: ExecLimits = ExecLimits(), *,
-                 tasks_per_worker: int | None = None, namespaces: bool | None = None) -> None:
+                 tasks_per_worker: int | None = None, namespaces: bool | None = None, hash_seed: int = 0) -> None:
         self.limits = limits
+        self.hash_seed = hash_seed
+        self._siblings: dict[int, Executor] = {}  # pools under other hash seeds, for run(hash_seed=...)
         self.tasks_per_worker = tasks_per_worker
         self.namespaces = isolation.namespaces_available() if namespaces is None else namespaces
         self.python = ""
@@ -107,9 +109,19 @@ class Executor:
 
     # ---------------------------------------------------------------- public API
     def run(self, programs: Sequence[Program], *, trace: bool = False, limits: ExecLimits | None = None,
-            progress: bool = False) -> list[Run]:
-        """Run each program's `call` after its `code`; one `Run` per program, same order."""
+            progress: bool = False, hash_seed: int | None = None) -> list[Run]:
+        """Run each program's `call` after its `code`; one `Run` per program, same order.
+
+        `hash_seed` runs them under another PYTHONHASHSEED (a one-worker pool started on first use):
+        a program whose result changes with it is not deterministic across machines.
+        """
         limits = limits or self.limits
+        if hash_seed is not None and hash_seed != self.hash_seed:
+            with self._lock:
+                if hash_seed not in self._siblings:
+                    self._siblings[hash_seed] = Executor(1, self.limits, namespaces=self.namespaces, hash_seed=hash_seed)
+                sibling = self._siblings[hash_seed]
+            return sibling.run(programs, trace=trace, limits=limits, progress=progress)
         with self._lock:
             if self._closed:
                 raise RuntimeError("Executor is closed")
@@ -123,16 +135,18 @@ class Executor:
             return self._run(list(programs), trace, limits, progress)
 
     async def arun(self, programs: Sequence[Program], *, trace: bool = False, limits: ExecLimits | None = None,
-                   progress: bool = False) -> list[Run]:
-        """`run` for asyncio code: runs in a thread so the event loop stays free."""
+                   progress: bool = False, hash_seed: int | None = None) -> list[Run]:
+        """`run` for asyncio code: runs in a thread so the event loop stays free (calls run one at a time)."""
         loop = asyncio.get_running_loop()
-        call = functools.partial(self.run, programs, trace=trace, limits=limits, progress=progress)
+        call = functools.partial(self.run, programs, trace=trace, limits=limits, progress=progress, hash_seed=hash_seed)
         return await loop.run_in_executor(None, call)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             self._finalizer()
+            for sibling in self._siblings.values():
+                sibling.close()
 
     def __enter__(self) -> Executor:
         return self
@@ -159,7 +173,7 @@ class Executor:
 
     def _start(self, slot: _Slot) -> None:
         try:
-            worker = self._spawner.submit(isolation.spawn, self._memory_mb, self.namespaces).result()
+            worker = self._spawner.submit(isolation.spawn, self._memory_mb, self.namespaces, self.hash_seed).result()
         except OSError as e:
             slot.failures += 1
             slot.state = "dead" if slot.failures >= SPAWN_RETRIES else "down"
@@ -208,7 +222,9 @@ class Executor:
         n = len(programs)
         results: list[Run | None] = [None] * n
         workers = len(self._slots)
-        chunk = max(1, min(MAX_CHUNK, math.ceil(n / (workers * 4))))
+        # ~4 messages per worker balance the load; small batches go as one message per worker, since a
+        # message round trip costs about as much as a small task.
+        chunk = max(1, min(MAX_CHUNK, max(math.ceil(n / (workers * 4)), min(16, math.ceil(n / workers)))))
         if self.tasks_per_worker:
             chunk = min(chunk, self.tasks_per_worker)
         queue: deque[list[int]] = deque(list(range(i, min(n, i + chunk))) for i in range(0, n, chunk))

@@ -1,15 +1,18 @@
 """Execution stage, the child side: the only code that runs inside an isolated worker process.
 
-Started by isolation.py as `python -s -S worker.py RFD WFD WORKDIR MEMORY_MB SECCOMP_PY` (no site: nothing
+Started by isolation.py as `python -s -S worker.py RFD WFD WORKDIR MEMORY_MB SECCOMP_PY NS` (no site: nothing
 from site-packages is importable by programs; not -I/-E, which would ignore PYTHONHASHSEED=0). It hardens
-itself once (rlimits, no capabilities, a seccomp filter; see isolation.py for what that guarantees), then
-reads batches of tasks from RFD and answers one frame per task on WFD.
+itself once (harden.py: rlimits, no capabilities, seccomp; isolation.py says what that guarantees), then
+reads batches of tasks from RFD and answers one frame per task on WFD. Besides this file only harden.py
+and tracer.py (imported by path, then hidden from programs) run in the worker.
 
 Frames are a 4-byte big-endian length plus UTF-8 JSON, on dedicated pipe fds: fds 0-2 point at /dev/null,
 and `print` goes to a capped in-memory capture, so nothing a program writes can corrupt the protocol.
-Everything the loop needs is bound to locals before any program runs. After each task the worker checks
-that builtins, loaded modules (dict version tags), threads and interpreter settings are as before; if not,
-it says so in the frame (`"x": 1`) and exits, and the parent starts a fresh worker.
+Everything the loop needs is bound to locals before any program runs. After each task the worker frees
+what it made (a full GC on the task's clock), puts module-level caches back, drops modules the task
+imported and checks that builtins, module and class dicts (dict version tags), import/warning lists,
+threads and the work dir are as before; if not, it says so in the frame (`"x": 1`) and exits, and the
+parent starts a fresh worker.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import contextvars
 import ctypes
 import functools
 import gc
-import importlib.util
 import json
 import os
 import random
@@ -45,6 +47,10 @@ class _Timeout(BaseException):
 
 class _Invalid(Exception):
     """The code or the call does not compile."""
+
+
+class _Unrepresentable(Exception):
+    """repr() of the call's value raised."""
 
 
 class _OutputFlood(BaseException):
@@ -108,6 +114,11 @@ def _tag_reader(dicts: list[dict]):  # noqa: ANN202
     """
     import operator
 
+    probe: dict = {}
+    before = _dict_version_tags([probe])[0].value
+    probe[0] = 0
+    if _dict_version_tags([probe])[0].value == before:  # no version tags on this CPython: compare contents
+        return lambda: tuple(tuple(map(id, d.values())) + tuple(d) for d in dicts)
     addresses = [id(d) + _TAG_OFFSET for d in dicts]
     low = min(addresses)
     try:
@@ -151,113 +162,27 @@ def _module_level_dicts(watched: list[dict]) -> list[dict]:
     return list(found.values())
 
 
-def _harden(workdir: str, memory_mb: int, seccomp_py: str, keep: tuple[int, int]) -> list[str]:
-    """Apply the process-wide limits; returns what was applied (and what failed, as 'no-…')."""
-    import resource
-
-    applied = []
-    os.chdir(workdir)
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.close(null)
-    low, high = sorted(keep)
-    os.closerange(3, low)
-    os.closerange(low + 1, high)
-    os.closerange(high + 1, 1 << 16)
-
-    with open("/proc/self/status", encoding="ascii") as f:
-        vm_kb = next(int(line.split()[1]) for line in f if line.startswith("VmSize:"))
-    address_space = vm_kb * 1024 + memory_mb * (1 << 20)
-    for limit, value in (
-        (resource.RLIMIT_AS, address_space),
-        (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_FSIZE, 1 << 20),
-        (resource.RLIMIT_NOFILE, 64),
-    ):
-        resource.setrlimit(limit, (value, value))
-    applied.append("rlimits")
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace, no /proc/<pid>/mem from anyone
-    if os.geteuid() == 0:
-        # Root ignores RLIMIT_NPROC and may raise hard limits, remount, kill anything: drop every
-        # capability (bounding set, ambient, then effective/permitted/inheritable).
-        for cap in range(64):
-            libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP
-        libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
-
-        class Header(ctypes.Structure):
-            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-        class Data(ctypes.Structure):
-            _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
-
-        header = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
-        data = (Data * 2)()
-        applied.append("no-capabilities" if libc.capset(ctypes.byref(header), data) == 0 else "no-capdrop")
-
-    try:
-        _seccomp(seccomp_py)
-        applied.append("seccomp")
-    except Exception as e:  # libseccomp missing or the kernel refused: the parent reports weaker isolation
-        applied.append(f"no-seccomp ({type(e).__name__}: {e})")
-    return applied
-
-
-def _seccomp(path: str) -> None:
-    """Kernel-enforced refusals (EPERM): no processes, programs, sockets, file writes or signals to others."""
-    import errno
-
-    if not path:
-        raise RuntimeError("pyseccomp not found")
-    spec = importlib.util.spec_from_file_location("pyseccomp", path)
-    sc = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(sc)  # type: ignore[union-attr]
-    deny = sc.ERRNO(errno.EPERM)
-    rules = sc.SyscallFilter(defaction=sc.ALLOW)
-    refused = (
-        "fork vfork execve execveat ptrace process_vm_readv process_vm_writev kill tkill tgkill "
-        "socket socketpair creat unlink unlinkat rename renameat renameat2 mkdir mkdirat rmdir mknod mknodat "
-        "link linkat symlink symlinkat chmod fchmod fchmodat chown fchown lchown fchownat truncate ftruncate "
-        "utime utimes utimensat futimesat mount umount2 pivot_root chroot chdir fchdir setns unshare setsid "
-        "setpgid setuid setgid setreuid setregid setresuid setresgid setgroups setrlimit prlimit64 "
-        "setpriority sched_setaffinity sched_setscheduler personality bpf perf_event_open userfaultfd "
-        "keyctl add_key request_key memfd_create io_uring_setup init_module finit_module delete_module "
-        "kexec_load reboot swapon swapoff acct quotactl syslog settimeofday clock_settime sethostname "
-        "setdomainname name_to_handle_at open_by_handle_at fanotify_init inotify_init inotify_init1"
-    ).split()
-    for name in refused:
-        try:
-            rules.add_rule(deny, name)
-        except Exception:  # a syscall this architecture does not have
-            pass
-    for name in ("clone3", "openat2"):  # ENOSYS: glibc falls back to clone/openat, whose args we can read
-        rules.add_rule(sc.ERRNO(errno.ENOSYS), name)
-    clone_thread = 0x00010000
-    rules.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, clone_thread, 0))  # a thread is fine, a process not
-    for flag in (os.O_WRONLY, os.O_RDWR, os.O_CREAT, os.O_TRUNC):
-        rules.add_rule(deny, "open", sc.Arg(1, sc.MASKED_EQ, flag, flag))
-        rules.add_rule(deny, "openat", sc.Arg(2, sc.MASKED_EQ, flag, flag))
-    rules.load()
-
-
 def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so nothing leaks to globals
     rfd, wfd, workdir, memory_mb, seccomp_py = int(argv[1]), int(argv[2]), argv[3], int(argv[4]), argv[5]
+    namespaces = argv[6] == "1"
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
+    import harden
     import tracer as tracer_mod
 
-    sys.path.remove(here)
+    while here in sys.path:
+        sys.path.remove(here)
     if sys.path and os.path.abspath(sys.path[0]) == here:
         del sys.path[0]
-    del sys.modules["tracer"]  # programs cannot `import tracer`; we keep our reference
+    del sys.modules["tracer"], sys.modules["harden"]  # programs cannot import them; we keep our references
     for name in PRELOAD:
         __import__(name)
     sys.dont_write_bytecode = True
     sys.modules["__main__"] = types.ModuleType("__main__")  # `import __main__` must not reach this loop
 
-    applied = _harden(workdir, memory_mb, seccomp_py, (rfd, wfd))
+    applied = harden.harden(workdir, memory_mb, seccomp_py, (rfd, wfd), namespaces)
+    writable = any(a.startswith("landlock") for a in applied)
+    listdir = os.listdir
 
     # Everything used after a program has run is bound here, before any program can replace it.
     os_read, os_write, os_exit = os.read, os.write, os._exit
@@ -271,8 +196,8 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
     sigmask, SIG_SETMASK = signal.pthread_sigmask, signal.SIG_SETMASK
     b_compile, b_exec, b_eval, b_len, b_type, b_str = compile, exec, eval, len, type, str
     modules, builtins_module = sys.modules, builtins
-    Tracer, bounded_repr, raw_repr = tracer_mod.Tracer, tracer_mod.bounded_repr, tracer_mod._repr
-    PROGRAM, TRUNCATED, ADDRESS = tracer_mod.PROGRAM_FILENAME, tracer_mod.TRUNCATED, tracer_mod._ADDRESS
+    Tracer, raw_repr = tracer_mod.Tracer, tracer_mod._repr
+    PROGRAM, ADDRESS = tracer_mod.PROGRAM_FILENAME, tracer_mod._ADDRESS
     recursion0, digits0 = get_recursion(), get_digits()
     stdout, stderr = _Capture(), _Capture()
     sys.stdout, sys.stderr = stdout, stderr
@@ -354,7 +279,10 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
                 if tracer is not None:
                     tracer.stop()
             limit = lim["max_result_bytes"]
-            text = raw_repr(value, limit + 1, set())
+            try:
+                text = raw_repr(value, limit + 1, set())
+            except Exception as e:  # a user __repr__, or an int beyond sys.get_int_max_str_digits
+                raise _Unrepresentable(f"repr() of the result raised {describe(e)}") from None
             value = None
             if "0x" in text:
                 text = ADDRESS.sub("", text)
@@ -366,6 +294,8 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
             out["s"], out["e"] = "timeout", f"ran longer than {lim['timeout_s']} s"
         except _Invalid as e:
             out["s"], out["e"] = "invalid", e.args[0]
+        except _Unrepresentable as e:
+            out["s"], out["e"] = "error", e.args[0]
         except _OutputFlood:
             pass  # reported below
         except MemoryError:
@@ -402,6 +332,8 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
             set_digits(digits0)
         if thread_count():
             return False  # a thread outlived its task
+        if writable and listdir("."):
+            return False  # files in the work dir: the next task gets a fresh (empty) one
         if steering != steering0:
             return False
         imported: set[int] = set()

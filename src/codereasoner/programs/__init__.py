@@ -2,9 +2,14 @@
 
 Sources (the `PROGRAM_SOURCES` registry): `synth` (the rule-based synthesizer with ExecVerify's difficulty
 knobs, no model needed), `llm` (ExecVerify's constraint prompts through any OpenAI-compatible endpoint) and
-`corpus` (CodeReasoner-style core-logic extraction from .py/JSONL files). Alongside: `inputs` (type-aware
-argument generation and mutation, literal round-trip check), `decontam` (n-gram decontamination against
-benchmarks) and `checks` (engine verification, deduplication, diversity report).
+`corpus` (CodeReasoner-style core-logic extraction from .py/JSONL files, transforms in `core_logic`).
+Alongside: `inputs` (type-aware argument generation and mutation, literal round-trip check), `decontam`
+(n-gram decontamination against benchmarks) and `checks` (engine verification, deduplication, output
+balancing, diversity report).
+
+    from codereasoner.programs import RuleSynthesizer, SynthConfig, verify_programs
+    programs = itertools.islice(RuleSynthesizer(SynthConfig.at_level(3)).programs(random.Random(0)), 1000)
+    kept = verify_programs(list(programs), executor)   # ok, literal result <= 200 chars, hash-seed stable
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 `verify_programs` runs programs through the Executor (the only place code runs) and keeps those that end
 `ok` with a short literal result, twice the same; `normalized_key`/`dedupe` drop renamed copies;
-`diversity_report` gives the numbers the data card prints (distinct ratios, catalogue method coverage,
-per-level counts).
+`balance_outputs` caps how many programs share one result; `diversity_report` gives the numbers the data
+card prints (distinct ratios, catalogue method coverage, per-level counts).
 """
 
 from __future__ import annotations
@@ -48,9 +48,10 @@ def verify_programs(
 ) -> list[Program]:
     """Keep programs that run `ok`, return a literal repr of at most `max_repr` chars, and do so again.
 
-    The second run uses another hash seed when the executor offers one (`run(..., hash_seed=)`);
-    otherwise it is traced, and programs holding a set of strings in any local are dropped, because
-    that order changes with PYTHONHASHSEED (ENGINE_NOTES §4 asks for a determinism filter). Kept
+    The second run is traced and uses another hash seed when the executor offers one (`run(...,
+    hash_seed=)`): a different result is nondeterminism (ENGINE_NOTES §4 asks for this filter), and a
+    set of strings in any traced local is dropped too, because its printed order — which state
+    questions ask about — changes with PYTHONHASHSEED even when the result does not. Kept
     programs get `meta["result"]`, the result's repr. `stats` (if given) accumulates counts by reason.
     """
     programs = list(programs)
@@ -69,8 +70,9 @@ def verify_programs(
         else:
             candidates.append((prog, run))
     again_progs = [p for p, _ in candidates]
+    # Traced, because trace questions (state, next line) read intermediate values, not just the result.
     if "hash_seed" in inspect.signature(executor.run).parameters:
-        second = executor.run(again_progs, hash_seed=1)
+        second = executor.run(again_progs, trace=True, hash_seed=1)
     else:
         second = executor.run(again_progs, trace=True)
     kept = []

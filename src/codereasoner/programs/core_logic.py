@@ -148,8 +148,10 @@ def strip(fn: ast.FunctionDef) -> ast.FunctionDef:
     return ast.fix_missing_locations(_Strip().visit(copy.deepcopy(fn)))
 
 
-def closure(name: str, funcs: dict[str, ast.FunctionDef], constants: dict[str, ast.Assign],
-             imported: dict[str, ast.Import | ast.ImportFrom]) -> tuple[list[str], list[str], list[ast.AST], str | None]:
+def closure(
+    name: str, funcs: dict[str, ast.FunctionDef], constants: dict[str, ast.Assign],
+    imported: dict[str, ast.Import | ast.ImportFrom],
+) -> tuple[list[str], list[str], list[ast.AST], str | None]:
     """What `name` needs from its file — helper functions, literal constants, safe imports — or why it
     cannot stand alone (an unsafe construct, or a free name that is none of those)."""
     needed, deps, consts, mods = [name], [], [], []

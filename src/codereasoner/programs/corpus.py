@@ -3,9 +3,9 @@
 CodeReasoner builds its data around "the core execution logic of Python programs" (SEEDS.md §1.1, §1.3:
 no I/O, no boilerplate, deterministic, literal inputs). This source reads functions from .py files
 (directories recursively) or JSONL rows (field `code`, optional `call`/`input`), and for each top-level
-function: keeps it only if it is self-contained (its free names are builtins, other kept functions of the
-same file, literal module constants or whitelisted pure modules; see core_logic.py) and deterministic (no random/time/OS/
-network modules, no open/input/eval/exec/id/hash...); strips docstrings, print/logging/warnings calls,
+function (transforms in core_logic.py): keeps it only if it is self-contained (its free names are builtins,
+other kept functions of the same file, literal module constants or whitelisted pure modules) and
+deterministic (no random/time/OS/network modules, no open/input/eval/exec/id/hash...); strips docstrings, print/logging/warnings calls,
 type annotations and dead code after return/raise/break/continue; renames it `f`. Calls come from the
 corpus (module-level asserts and prints, doctest `>>>` lines, the row's `call`/`input`) and from
 `inputs.py` (type-aware generation from annotations or parameter names, mutation of found calls).

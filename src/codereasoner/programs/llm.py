@@ -191,8 +191,8 @@ def split_program(code: str) -> tuple[str, str] | None:
             if all(m.split(".")[0] in SAFE_MODULES for m in mods):
                 keep.append(node)
     source = "\n\n".join(ast.get_source_segment(code, n) or ast.unparse(n) for n in keep)
-    call = ast.get_source_segment(code, inner) or ast.unparse(inner)
-    return source, " ".join(call.split()) if "\n" in call else call
+    call = ast.get_source_segment(code, inner) or ""
+    return source, call if call and "\n" not in call else ast.unparse(inner)  # one line, values unchanged
 
 
 @dataclass(frozen=True)

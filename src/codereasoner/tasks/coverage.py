@@ -74,7 +74,8 @@ class Coverage(TaskKind):
         if not parsed.ok:
             return unparsable(task, parsed)
         ok = parsed.value == task.answer
-        return verdict(task, ok, "" if ok else f"line {task.question['line']} {'runs' if task.answer else 'does not run'}")
+        truth = "runs" if task.answer else "does not run"
+        return verdict(task, ok, "" if ok else f"line {task.question['line']} {truth}")
 
     def perturb(self, task: Task, rng: random.Random) -> bool:
         return not task.answer

@@ -124,7 +124,8 @@ def statement_lines(code: str) -> tuple[int, ...]:
         for node in ast.walk(func):
             if node is func or not isinstance(node, ast.stmt) or isinstance(node, skip):
                 continue
-            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            value = node.value if isinstance(node, ast.Expr) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 continue  # a docstring or bare string: no line event
             lines.add(node.lineno)
     return tuple(sorted(lines))

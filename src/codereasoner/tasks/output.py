@@ -45,8 +45,8 @@ class OutputPrediction(TaskKind):
         if style == "cot":
             return prompts.fill(prompts.OUTPUT_COT, code=task.code.rstrip("\n"), func=q["func"], input=q["input"])
         if style in REASONING_STYLES:
-            return prompts.fill(prompts.ASSERTION_REASONING, code=task.code.rstrip("\n"), func=q["func"], args=q["input"],
-                                output="????")
+            return prompts.fill(prompts.ASSERTION_REASONING, code=task.code.rstrip("\n"), func=q["func"],
+                                args=q["input"], output="????")
         if style == "minimal":
             return prompts.fill(prompts.OUTPUT_MINIMAL, code=task.code.rstrip("\n"), call=task.call)
         raise ValueError(f"task kind 'output' has no prompt style {style!r}")

@@ -186,7 +186,7 @@ NEXT_LINE_REASONING = """Here is the provided code:
 {numbered}
 ```
 
-Question: While executing {invocation}, which line of code is executed immediately after line {line}: {codeline} has been executed for the {ordinal} time? Answer with the exact, verbatim source code of that line (or -1 if the function returns or raises first).
+Question: While executing {invocation}, which line of code is executed immediately after line {line}: {codeline} has been executed for the {ordinal} time? Answer with the exact, verbatim source code of that line, or -1 if the line never runs or the function returns or raises right after it.
 
 """ + _REASONING_FORMAT
 

@@ -105,7 +105,8 @@ class CruxEval(Benchmark):
     name = "cruxeval"
     version = "1"  # data @ 190faf1, scoring rule after PR #2 (drop skipped answers, reset when none pass)
     task_kinds = ("output", "input")
-    styles = ("direct", "cot", "codereasoner", "execverify")
+    # minimal: the quickstart's tiny model; stepcodereasoner: instrumented prompts (steps.py, via the harness)
+    styles = ("direct", "cot", "codereasoner", "execverify", "stepcodereasoner", "minimal")
     default_path = "cruxeval/cruxeval.jsonl"
     hub_name = "cruxeval-org/cruxeval"
     where_to_get = (

@@ -4,6 +4,7 @@ Pure string work, never executes anything (model output is data). Per style:
 - `direct` / `cot` (CRUXEval and LCB templates): the official string splitting, BENCHMARKS.md §1.3 and §2.3,
   after cutting at the stop word `[/ANSWER]` the official generators use (so a model that keeps talking
   after the closing tag is scored as if it had stopped there).
+- `minimal` (the quickstart's tiny model): the first line is the value (output) or the arguments (input).
 - `codereasoner` / `execverify` / `stepcodereasoner` (`<answer>` tags): ExecVerify's rule (§2.7): the text
   between the last `<answer>` and the next `</answer>`, the first ```python block in it if any, then the
   right operand of the first `assert … == …` (output) or the call on its left (input).
@@ -94,13 +95,16 @@ def extract_answer(text: str, task: Task, style: str, *, harness: str = "cruxeva
     """The answer string for `task` from raw `text` written in prompt `style`."""
     if style in TAG_STYLES:
         return tagged_extract(text, task.kind)
+    if style == "minimal":  # the tiny model writes the value (output) or the arguments (input), then a newline
+        first = text.strip().split("\n")[0].strip()
+        return first if task.kind == "output" else f"{task.question.get('func', 'f')}({first})"
     cot = style == "cot"
     if harness == "lcb" and task.kind == "output":
         return lcb_extract(text, cot=cot)
     answer = cruxeval_extract(text, task.kind, cot=cot)
     if harness == "lcb" and task.kind == "input":
         # LCB-I has no official harness; CRUXEval's "assert f" split generalised to the entry point.
-        name = str(task.question.get("function_name", "f"))
+        name = str(task.question.get("function_name") or task.question.get("func") or "f")
         if f"assert {name}" in answer:
             answer = name + answer.split(f"assert {name}")[1].strip()
     return answer

@@ -57,11 +57,29 @@ from functools import lru_cache, reduce, partial
 from operator import iand
 import sys
 """
-# The executor's workers run without site-packages (execution/isolation.py), so numpy and pandas cannot
-# be imported there. The official prefix imports both but no published answer uses `np`/`pd` (re-scoring
-# all 10 published runs with the prefix below reproduces them exactly: tests/evaluation/test_lcb_parity.py),
-# so the two lines are left out rather than failing every check with ImportError.
+# The executor's workers run without site-packages (execution/isolation.py), so numpy and pandas are not
+# importable there by default. No answer needs them, so most checks run with the two lines left out
+# (WORKER_PREFIX, fast); a row whose own code imports one (sample_441 uses numpy) also gets that library's
+# official line, with site-packages put back on the worker's path for that check only (the worker is
+# replaced after it, since its sys.path changed). Re-scoring the published runs this way reproduces them exactly.
 WORKER_PREFIX = BASE_IMPORTS.replace("import numpy as np\n", "").replace("import pandas as pd\n", "")
+
+
+def _needs_site_packages(code: str) -> bool:
+    return any(f"import {m}" in code or f"from {m}" in code for m in ("numpy", "pandas"))
+
+
+def _prefix_for(code: str) -> str:
+    """WORKER_PREFIX plus the official `np`/`pd` lines for the libraries `code` itself imports."""
+    extra = "".join(line for mod, line in (("numpy", "import numpy as np\n"), ("pandas", "import pandas as pd\n"))
+                    if f"import {mod}" in code or f"from {mod}" in code)
+    return WORKER_PREFIX + extra
+
+
+def _site_prefix() -> str:
+    import sysconfig
+
+    return f"import sys as _site_sys\n_site_sys.path.append({sysconfig.get_paths()['purelib']!r})\n"
 
 
 # lcb_runner/prompts/code_execution.py @ 28fef95, verbatim (BENCHMARKS.md §2.2); `{input}` is the whole call.
@@ -144,8 +162,7 @@ def row_task(row: dict, kind: str, benchmark: str = "lcb_exec") -> Task:
     # `func` + `input` (the arguments) are what the task kinds render ExecVerify's prompt from; `call` is
     # the row's whole input (LCB's own templates and drop rule use it).
     question = {"func": name, "input": call_args(row["input"], name), "output": row["output"], "function_name": name}
-    # `official_prefix` tells the official verifier what runs before the assertion (never shown in prompts).
-    meta = {"benchmark": benchmark, "official_prefix": WORKER_PREFIX, "difficulty": row.get("difficulty")}
+    meta = {"benchmark": benchmark, "difficulty": row.get("difficulty")}
     answer = row["output"] if kind == "output" else call_args(row["input"], name)
     return Task(row["id"], kind, row["code"], row["input"], question, answer, meta=meta)
 
@@ -239,7 +256,8 @@ def _as_cruxeval(tasks: Sequence[Task], generations: Sequence[Generation]) -> tu
     out_tasks, out_gens = [], []
     for t in tasks:
         name = str(t.question["function_name"])
-        code = f"{t.meta.get('official_prefix', WORKER_PREFIX)}\n{t.code}\nf = {name}"
+        prefix = _site_prefix() + _prefix_for(t.code) if _needs_site_packages(t.code) else WORKER_PREFIX
+        code = f"{prefix}\n{t.code}\nf = {name}"
         question = {"input": t.call if t.kind == "output" else t.answer, "output": t.question["output"]}
         out_tasks.append(dataclasses.replace(t, code=code, question=question))
         g = answers.get(t.id)

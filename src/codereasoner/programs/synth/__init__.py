@@ -38,7 +38,7 @@ class RuleSynthesizer(ProgramSource):
         pairs = list(cfg.seed_pairs())
         knobs = {"nested": cfg.nested, "other_methods": cfg.other_methods, "call_chain": cfg.call_chain,
                  "depth": cfg.depth}
-        seen: set[str] = set()
+        seen: set[bytes] = set()
         emitted = repeats = 0
         while True:
             order = pairs[:]
@@ -46,13 +46,16 @@ class RuleSynthesizer(ProgramSource):
             for pair in order:
                 made = compose(rng.choice(BY_PAIR[pair]), cfg, rng)
                 digest = hashlib.sha1(made.code.encode()).hexdigest()[:12]
-                if digest in seen:
+                # the same function up to names (and input types: `v[:]` on a list and on a tuple test
+                # different pairs) is a repeat; a held-out split must not see it twice
+                shape = hashlib.sha1(f"{made.skeleton}\0{made.param_tags}".encode()).digest()
+                if shape in seen:
                     repeats += 1
                     if repeats > _MAX_REPEATS:
                         return
                     continue
                 repeats = 0
-                seen.add(digest)
+                seen.add(shape)
                 calls = generate_calls(made.param_tags, cfg.calls_per_program, recipe, rng, made.hints)
                 meta = {"seed": pair, "ops": list(made.used), "control": list(made.control), "level": cfg.level,
                         "scale": cfg.scale, "code_id": digest, "knobs": knobs}

@@ -10,6 +10,7 @@ into a helper `g` that `f` calls. Only `f` carries control flow, so the depth kn
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 from codereasoner.programs.inputs import Hints
@@ -28,6 +29,7 @@ class Composed:
     hints: Hints
     used: tuple[str, ...]  # catalogue pairs, seed first
     control: tuple[str, ...]  # the control chain, outermost first
+    skeleton: str  # the code with its own identifiers numbered in order: equal for renamed copies
 
 
 class _Composer:
@@ -42,6 +44,7 @@ class _Composer:
         if op.mutates and "*" in op.template:  # `xs *= 2` in a loop doubles every pass: keep it out of loops
             kinds = [k if k in ("if", "if-elif") else rng.choice(("if", "if-elif")) for k in kinds]
         self.kinds = kinds
+        self.g: Fn | None = None
         self.g_lines: list[str] = []
         self.g_result = self.result
         self.statement = op.result == "-"
@@ -53,7 +56,7 @@ class _Composer:
 
     # ---- the seed call ----------------------------------------------------------------------------
     def build_helper(self) -> None:
-        g = Fn("g", self.rng)
+        g = self.g = Fn("g", self.rng)
         x = g.param(self.recv)
         w, op = self.w, self.op
         if self.statement:
@@ -343,13 +346,24 @@ class _Composer:
         if self.g_lines:
             parts.append("\n".join(self.g_lines) + "\n")
         parts.append("\n".join(lines))
+        code = "\n".join(parts)
         return Composed(
-            code="\n".join(parts),
+            code=code,
+            skeleton=skeleton(code, f.taken | (self.g.taken if self.g else set())),
             param_tags=tuple(t for _, t in f.params),
             hints=w.hints,
             used=tuple(w.used),
             control=tuple(self.kinds),
         )
+
+
+def skeleton(code: str, names: set[str]) -> str:
+    """`code` with the given identifiers renamed v0, v1, ... by first appearance (not after `.` or in quotes)."""
+    if not names:
+        return code
+    pattern = re.compile(r"(?<![.\w'\"])(" + "|".join(sorted(names, key=len, reverse=True)) + r")(?![\w'\"])")
+    order: dict[str, str] = {}
+    return pattern.sub(lambda m: order.setdefault(m.group(1), f"v{len(order)}"), code)
 
 
 def compose(op: Op, cfg: SynthConfig, rng: random.Random) -> Composed:

@@ -178,6 +178,12 @@ class Writer:
     def fill(self, fn: Fn, slot: str, recv: str, exclude: set[str]) -> str:
         r = self.rng
         small = self.scale == "small"
+        # Inside a loop, arguments lean on the loop variable, so each pass computes something new.
+        want = {"r2": recv, "str": "S", "sub": "S", "int": "I", "elem": ELEM.get(recv, "I"), "key": "S"}.get(slot)
+        if want and fn.loop_vars and r.random() < 0.5:
+            loop = [v for v in reversed(fn.loop_vars) if fn.env.get(v) == want and v not in exclude]
+            if loop:
+                return loop[0]
         if slot == "r2":
             return self.value_of(fn, recv, exclude, var_p=0.6, param_p=0.35)
         if slot == "str":
