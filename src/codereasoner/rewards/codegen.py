@@ -24,7 +24,7 @@ from codereasoner.records import Program, Run, RunStatus, Task, Verdict, Verdict
 from codereasoner.rewards import REWARDS
 from codereasoner.rewards.config import RewardConfig
 from codereasoner.rewards.output import NO_REWARD
-from codereasoner.rewards.sandbox import run_checked
+from codereasoner.rewards.retry import run_checked
 
 if TYPE_CHECKING:
     from codereasoner.execution import Executor

@@ -19,7 +19,7 @@ The rule and its quirks, each kept on purpose:
    The harness sets no memory limit; the executor's default memory limit still applies (no gold
    program comes near it).
 6. Every failure is a plain failure in the harness (assertion, exception, timeout, the process dying),
-   so here they are `wrong`; a crashed worker is retried once first (`rewards/sandbox.py`) so a flaky
+   so here they are `wrong`; a crashed worker is retried once first (`rewards/retry.py`) so a flaky
    sandbox cannot fail an answer, and only the executor itself failing is a `sandbox_error`.
 7. The harness's `reliability_guard` (exit/quit/os.kill etc. set to None) is not reproduced: the
    executor isolates instead, and a guarded call fails either way, so verdicts agree.
@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from codereasoner.records import Program, Run, RunStatus, Task, Verdict, VerdictStatus
-from codereasoner.rewards.sandbox import run_checked
+from codereasoner.rewards.retry import run_checked
 
 if TYPE_CHECKING:
     from codereasoner.execution import Executor
