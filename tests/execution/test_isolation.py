@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from codereasoner.execution import Executor
+from codereasoner.execution import ExecLimits, Executor
 from codereasoner.records import Program
 
+ROOMY = ExecLimits(timeout_s=10, memory_mb=256)  # memory_mb as in the `solo` pool, so it is not restarted
 PROBE = Program("probe", "import math, json\ndef f():\n    return (len([1, 2]), math.sqrt(4.0), json.dumps([1]))", "f()")
 CLEAN = "(2, 2.0, '[1]')"
 
@@ -65,9 +66,9 @@ def no_survivors():
     assert "codereasoner-marker" not in "".join(c for *_, c in _descendants(me))
 
 
-def hostile(ex: Executor, code: str, call: str = "f()"):
+def hostile(ex: Executor, code: str, call: str = "f()", **kw):
     """Run a hostile program and, in the same call, a probe that must see a clean world."""
-    run, probe = ex.run([Program("hostile", code, call), PROBE])
+    run, probe = ex.run([Program("hostile", code, call), PROBE], **kw)
     assert probe.status == "ok" and probe.result == CLEAN, probe
     return run
 
@@ -100,7 +101,8 @@ def test_sleeping_forever_times_out(solo):
 
 @pytest.mark.parametrize("bomb", ["[0] * 10**10", "bytearray(2**34)", "[bytes(10**6) for _ in range(10**5)]"])
 def test_memory_bomb_is_memory_exceeded(solo, bomb):
-    assert hostile(solo, f"def f():\n    return {bomb}").status == "memory_exceeded"
+    # a generous timeout: on a loaded machine filling 256 MiB can take longer than the usual 0.5 s
+    assert hostile(solo, f"def f():\n    return {bomb}", limits=ROOMY).status == "memory_exceeded"
 
 
 def test_deep_recursion_is_an_error(solo):
@@ -166,7 +168,7 @@ def test_the_work_dir_is_private_small_and_fresh_for_each_task(solo):
     code = ("import os\ndef f():\n    before = os.listdir('.')\n    open('scratch.txt', 'w').write('x' * 10)\n"
             "    try:\n        for i in range(40):\n            open(f'big{i}', 'wb').write(bytes(10**6))\n"
             "    except OSError as e:\n        full = e.errno\n    return before, open('scratch.txt').read(), full")
-    first, second = solo.run([Program("a", code, "f()"), Program("b", code, "f()")])
+    first, second = solo.run([Program("a", code, "f()"), Program("b", code, "f()")], limits=ROOMY)
     assert first.status == "ok" and first.result == second.result == "([], 'xxxxxxxxxx', 28)"  # ENOSPC at 16 MiB
     assert "landlock" in solo.report
 
