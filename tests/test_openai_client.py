@@ -84,7 +84,7 @@ def test_cache_hit_skips_the_server_and_survives_restart(tmp_path):
         assert c2.complete(["a"], n=2, temperature=0.9) == [["DIFFERENT", "DIFFERENT"]]  # other request, no hit
     files = list((tmp_path / "cache").rglob("*.json"))
     assert len(files) == 3 and all(json.loads(f.read_text())["choices"] for f in files)
-    assert not list((tmp_path / "cache").rglob(".tmp-*"))
+    assert not list((tmp_path / "cache").rglob("*.tmp"))  # jsonl.write_atomic's temp files
 
 
 def test_concurrency_overlaps_requests():

@@ -1,4 +1,4 @@
-"""Foundation (layer 0, stdlib only): a small client for OpenAI-compatible endpoints, and a local server.
+"""Foundation (layer 0, stdlib and jsonl): a small client for OpenAI-compatible endpoints, and a local server.
 
 Used by LLM program synthesis (programs/llm.py), teacher distillation (rationale/) and API evaluation
 backends. Any server that speaks `/v1/chat/completions` or `/v1/completions` works: vLLM, llama.cpp,
@@ -26,7 +26,6 @@ import hashlib
 import json
 import os
 import random
-import tempfile
 import threading
 import time
 import urllib.error
@@ -37,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from codereasoner.jsonl import write_atomic
 
 Messages = list[dict[str, str]]
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -142,7 +143,7 @@ class OpenAIClient:
             choices.extend(got)
         choices = choices[:n]
         if path is not None:
-            _write_atomic(path, json.dumps({"endpoint": endpoint, "request": body, "choices": choices}))
+            write_atomic(path, json.dumps({"endpoint": endpoint, "request": body, "choices": choices}))
         return choices
 
     def _post(self, endpoint: str, body: dict[str, Any]) -> list[str]:
@@ -203,20 +204,6 @@ def _retry_after(e: urllib.error.HTTPError) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---- a local server speaking the same API (tests, offline demos) -----------------------------------

@@ -29,7 +29,7 @@ from codereasoner.tasks.answers import (
     parse_literal,
     same_value,
 )
-from codereasoner.tasks.base import Parsed, TaskKind, make_task, split_call, unparsable
+from codereasoner.tasks.base import Parsed, TaskKind, make_task, reasoning_block, split_call, unparsable
 from codereasoner.tasks.output import perturb_value
 
 
@@ -137,13 +137,13 @@ class Anchors(TaskKind):
         q = task.question
         blocks = []
         if q["mode"] == "input":
-            blocks.append(f"<reasoning>\n</reasoning>\n<input>\n{gold['input']}\n</input>")
-        blocks += [f"<reasoning>\n</reasoning>\n<print>\n{line}\n</print>" for line in gold["prints"]]
+            blocks.append(reasoning_block(gold["input"], "input"))
+        blocks += [reasoning_block(line, "print") for line in gold["prints"]]
         if q["mode"] == "output":
             final = f"assert {q['func']}({q['input']}) == {gold['result']}"
         else:
             final = f"assert {q['func']}({gold['input']}) == {q['output']}"
-        blocks.append(f"<reasoning>\n</reasoning>\n<answer>\n{final}\n</answer>")
+        blocks.append(reasoning_block(final))
         return "\n".join(blocks)
 
     def parse(self, completion: str, task: Task) -> Parsed:

@@ -258,7 +258,7 @@ def _split_tokens(body: str) -> tuple[str, str] | None:
     return None
 
 
-def _answer_region(text: str) -> str:
+def answer_region(text: str) -> str:
     """Where the answer is: `[ANSWER]` block, else last `<answer>` block, else the text; fences removed."""
     block = extract_answer_block(text)
     if block is None:
@@ -270,14 +270,14 @@ def _answer_region(text: str) -> str:
 
 def output_answer(text: str) -> str:
     """The predicted output's source from a completion: the right side of `assert … == X`, or the text."""
-    region = _answer_region(text)
+    region = answer_region(text)
     parts = split_assertion(region) if "==" in region else None
     return parts[1] if parts else region.strip()
 
 
 def input_answer(text: str, func: str = "f") -> str:
     """The predicted call `f(...)` (or bare arguments) from a completion: the left side of the assertion."""
-    region = _answer_region(text)
+    region = answer_region(text)
     if "==" in region:
         parts = split_assertion(region)
         if parts:

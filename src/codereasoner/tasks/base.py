@@ -13,11 +13,13 @@ import random
 import sys
 from collections import Counter
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from codereasoner.records import Program, Run, Task, Verdict, VerdictStatus
+from codereasoner.tasks.answers import parse_literal
+from codereasoner.tasks.frames import is_truncated
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,37 @@ def split_call(call: str) -> CallParts | None:
     return CallParts(node.func.id, src[open_paren + 1:-1].strip())
 
 
+def literal_result_call(program: Program, run: Run, max_chars: int) -> CallParts | None:
+    """The call's parts when the run returned a whole literal of at most `max_chars` characters: a result
+    a strict checker can judge without running anything (output, input and whitebox ask only then)."""
+    parts = split_call(program.call)
+    if not run.ok or run.result is None or parts is None or is_truncated(run.result):
+        return None
+    if len(run.result) > max_chars:
+        return None
+    try:
+        parse_literal(run.result)
+    except ValueError:
+        return None  # not a literal (e.g. an object repr): a strict checker could not judge answers
+    return parts
+
+
+def parse_text_or_first_line(text: str, parse: Callable[[str], Any]) -> Parsed:
+    """`parse` of the whole answer text, else of its first line (trailing chatter); the last error if neither."""
+    for candidate in (text, text.split("\n", 1)[0]):
+        try:
+            return Parsed(parse(candidate), True, text=candidate.strip())
+        except ValueError as e:
+            error = str(e)
+    return Parsed(None, False, error, text)
+
+
+def reasoning_block(content: str, tag: str = "answer") -> str:
+    """An empty `<reasoning>` then `content` in `<tag>`: how a gold completion in the reasoning styles
+    (ExecVerify's <reasoning>/<answer> frame, StepCodeReasoner's <input>/<print>) writes an answer."""
+    return f"<reasoning>\n</reasoning>\n<{tag}>\n{content}\n</{tag}>"
+
+
 def task_id(program: Program, kind: str, index: int) -> str:
     return f"{program.id}/{kind}/{index}"
 
@@ -172,3 +205,13 @@ def make_task(kind: TaskKind, program: Program, run: Run, index: int, question: 
     system = kind.system(task, style)
     extra = {"system": system} if system else {}
     return dataclasses.replace(task, prompt=kind.render(task, style), meta={**task.meta, **extra})
+
+
+def sample_tasks(kind: TaskKind, program: Program, run: Run, rng: random.Random,
+                 pool: Sequence[tuple[dict[str, Any], Any]], *, recipe: str) -> Iterator[Task]:
+    """Up to `kind.options.limit` (question, answer) pairs drawn from `pool` with `rng`, as tasks."""
+    if not pool:
+        kind.drops["no_candidate"] += 1
+    picked = rng.sample(pool, min(kind.options.limit, len(pool)))
+    for i, (question, answer) in enumerate(picked):
+        yield make_task(kind, program, run, i, question, answer, recipe=recipe)

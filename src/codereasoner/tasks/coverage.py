@@ -14,9 +14,9 @@ from typing import Any
 
 from codereasoner.records import Program, Run, Task, Verdict
 from codereasoner.tasks import TASK_KINDS, prompts
-from codereasoner.tasks.base import Parsed, TaskKind, make_task, unparsable, verdict
+from codereasoner.tasks.answers import answer_region
+from codereasoner.tasks.base import Parsed, TaskKind, make_task, reasoning_block, unparsable, verdict
 from codereasoner.tasks.frames import statement_lines
-from codereasoner.tasks.next_line import answer_text
 
 REASONING_STYLES = ("codereasoner", "execverify")
 
@@ -60,10 +60,10 @@ class Coverage(TaskKind):
     def format_answer(self, task: Task, style: str, answer: Any = None) -> str:
         value = task.answer if answer is None else answer
         word = "YES" if value else "NO"
-        return f"{word}\n[/ANSWER]" if style == "direct" else f"<reasoning>\n</reasoning>\n<answer>\n{word}\n</answer>"
+        return f"{word}\n[/ANSWER]" if style == "direct" else reasoning_block(word)
 
     def parse(self, completion: str, task: Task) -> Parsed:
-        text = answer_text(completion).strip()
+        text = answer_region(completion).strip()
         head = text.upper()[:3]  # REval `_postprocess`: ans[:3], YES xor NO
         yes, no = "YES" in head, "NO" in head
         if yes == no:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from codereasoner.records import Trace, Value
+from codereasoner.records import Run, Trace, Value
 
 try:  # the engine's truncation marker (DESIGN: questions are never asked about truncated values)
     from codereasoner.execution import TRUNCATED
@@ -89,6 +89,23 @@ def _line_runs(trace: Trace) -> list[LineRun]:
             stack.pop()
         # exception: a step of the frame (its state is known above), but the frame may still go on
     return [LineRun(*row) for row in rows]
+
+
+def traced_runs(run: Run) -> list[LineRun] | None:
+    """`line_runs` of the run's trace; None when it has no trace or its steps do not nest (ask nothing)."""
+    if run.trace is None:
+        return None
+    try:
+        return line_runs(run.trace)
+    except TraceShapeError:
+        return None
+
+
+def askable(runs: list[LineRun]) -> list[LineRun]:
+    """The runs a question may name: in a named frame, of a line no comprehension/lambda frame also runs
+    (for such a shared line, "next line" and "after" are ambiguous)."""
+    shared = {r.line for r in runs if not in_named_frame(r)}
+    return [r for r in runs if r.line not in shared and in_named_frame(r)]
 
 
 def is_truncated(value: Value | str | None) -> bool:

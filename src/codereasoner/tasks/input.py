@@ -14,9 +14,16 @@ from typing import Any
 from codereasoner.records import Program, Run, RunStatus, Task, Verdict, VerdictStatus
 from codereasoner.tasks import TASK_KINDS, prompts
 from codereasoner.tasks.answers import call_source, input_answer, parse_call_args, parse_literal, same_value
-from codereasoner.tasks.base import Parsed, TaskKind, make_task, split_call, unparsable, verdict
-from codereasoner.tasks.frames import is_truncated
-from codereasoner.tasks.output import REASONING_STYLES
+from codereasoner.tasks.base import (
+    Parsed,
+    TaskKind,
+    literal_result_call,
+    make_task,
+    parse_text_or_first_line,
+    unparsable,
+    verdict,
+)
+from codereasoner.tasks.output import REASONING_STYLES, assertion_completion
 
 # A run that ended like this says nothing about the answer: no verdict (and no reward) for it.
 _SANDBOX_FAILURES = (RunStatus.CRASHED, RunStatus.INVALID)
@@ -29,13 +36,10 @@ class InputPrediction(TaskKind):
 
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:
-        parts = split_call(program.call)
-        if not run.ok or run.result is None or parts is None or is_truncated(run.result):
-            return
-        if len(run.result) > self.options.max_answer_chars or len(parts.args) > self.options.max_answer_chars:
+        parts = literal_result_call(program, run, self.options.max_answer_chars)
+        if parts is None or len(parts.args) > self.options.max_answer_chars:
             return
         try:
-            parse_literal(run.result)
             parse_call_args(parts.args, parts.func)  # the gold answer must pass the strict parser itself
         except ValueError:
             return
@@ -61,23 +65,11 @@ class InputPrediction(TaskKind):
     def format_answer(self, task: Task, style: str, answer: Any = None) -> str:
         args = task.answer if answer is None else answer
         assertion = f"assert {task.question['func']}({args}) == {task.question['output']}"
-        if style == "direct":
-            return f"{assertion}\n[/ANSWER]"
-        if style == "cot":
-            return f"[/THOUGHT]\n[ANSWER]\n{assertion}\n[/ANSWER]"
-        if style in REASONING_STYLES:
-            return f"<reasoning>\n</reasoning>\n<answer>\n```python\n{assertion}\n```\n</answer>"
-        return f"{args}\n"
+        return assertion_completion(assertion, style) or f"{args}\n"
 
     def parse(self, completion: str, task: Task) -> Parsed:
         func = task.question["func"]
-        text = input_answer(completion, func)
-        for candidate in (text, text.split("\n", 1)[0]):
-            try:
-                return Parsed(parse_call_args(candidate, func), True, text=candidate.strip())
-            except ValueError as e:
-                error = str(e)
-        return Parsed(None, False, error, text)
+        return parse_text_or_first_line(input_answer(completion, func), lambda text: parse_call_args(text, func))
 
     def check_batch(self, items: Sequence[tuple[Task, Parsed]], executor: Any = None) -> list[Verdict]:
         out: list[Verdict | None] = [None] * len(items)

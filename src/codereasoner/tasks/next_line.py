@@ -17,15 +17,9 @@ from typing import Any
 
 from codereasoner.records import Program, Run, Task, Verdict
 from codereasoner.tasks import TASK_KINDS, prompts
-from codereasoner.tasks.answers import extract_answer_block, extract_tag, strip_fences
-from codereasoner.tasks.base import Parsed, TaskKind, make_task, unparsable, verdict
-from codereasoner.tasks.frames import (
-    TraceShapeError,
-    in_named_frame,
-    line_runs,
-    ordinal,
-    statement_lines,
-)
+from codereasoner.tasks.answers import answer_region
+from codereasoner.tasks.base import Parsed, TaskKind, reasoning_block, sample_tasks, unparsable, verdict
+from codereasoner.tasks.frames import askable, ordinal, statement_lines, traced_runs
 
 REASONING_STYLES = ("execverify", "codereasoner")
 _BRANCHY = re.compile(r"^(if|elif|for|while)\b")
@@ -33,17 +27,13 @@ _BRANCHY = re.compile(r"^(if|elif|for|while)\b")
 
 def candidates(program: Program, run: Run, selection: str) -> list[tuple[dict[str, Any], int]]:
     """(question, answer) pairs the trace supports, in trace order then unexecuted lines."""
-    if run.trace is None:
-        return []
-    try:
-        runs = line_runs(run.trace)
-    except TraceShapeError:
+    runs = traced_runs(run)
+    if runs is None or run.trace is None:
         return []
     lines = program.code.split("\n")
-    shared = {r.line for r in runs if not in_named_frame(r)}  # lines also run by comprehension frames
     out: list[tuple[dict[str, Any], int]] = []
-    for r in runs:
-        if r.next_line is None or r.line in shared or not in_named_frame(r):
+    for r in askable(runs):
+        if r.next_line is None:
             continue
         if selection == "execverify" and not _execverify_keeps(lines, r.line, r.next_line):
             continue
@@ -66,14 +56,6 @@ def _execverify_keeps(lines: list[str], line: int, nxt: int) -> bool:
     return bool(_BRANCHY.match(text) or _BRANCHY.match(nxt_text) or nxt != line + 1)
 
 
-def answer_text(text: str) -> str:
-    """The answer region of a completion: [ANSWER] block, else last <answer> block, else the text."""
-    block = extract_answer_block(text)
-    if block is None:
-        block = extract_tag(text, "answer")
-    return strip_fences(text if block is None else block)
-
-
 def parse_line_answer(text: str, code: str) -> Parsed:
     """A next-line answer: -1, a line number, or source text matched (stripped) against the code's lines."""
     first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
@@ -85,6 +67,13 @@ def parse_line_answer(text: str, code: str) -> Parsed:
     return Parsed(matches, True, text=first)
 
 
+def line_fields(task: Task, item: dict[str, Any]) -> dict[str, str]:
+    """The prompt fields of a question about the k-th run of a line (`item` = {line, occurrence[, var]}):
+    next_line, state and whitebox word their questions from the same ones."""
+    return {"invocation": task.call, "line": str(item["line"]), "ordinal": ordinal(item["occurrence"]),
+            "codeline": task.code.split("\n")[item["line"] - 1], "var": item.get("var", "")}
+
+
 @TASK_KINDS.register("next_line")
 class NextLine(TaskKind):
     name = "next_line"
@@ -93,19 +82,13 @@ class NextLine(TaskKind):
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:
         pool = candidates(program, run, self.options.selection)
-        if not pool:
-            self.drops["no_candidate"] += 1
-        picked = rng.sample(pool, min(self.options.limit, len(pool)))
-        for i, (question, answer) in enumerate(picked):
-            yield make_task(self, program, run, i, question, answer, recipe=recipe)
+        yield from sample_tasks(self, program, run, rng, pool, recipe=recipe)
 
     def render(self, task: Task, style: str) -> str:
         if style not in REASONING_STYLES:
             raise ValueError(f"task kind 'next_line' has no prompt style {style!r}")
-        q = task.question
         return prompts.fill(prompts.NEXT_LINE_REASONING, numbered=prompts.numbered(task.code.rstrip("\n")),
-                            invocation=task.call, line=str(q["line"]), ordinal=ordinal(q["occurrence"]),
-                            codeline=task.code.split("\n")[q["line"] - 1])
+                            **line_fields(task, task.question))
 
     def system(self, task: Task, style: str) -> str | None:
         return prompts.EXECVERIFY_SYSTEM
@@ -114,10 +97,10 @@ class NextLine(TaskKind):
         line = task.answer if answer is None else answer
         lines = task.code.split("\n")
         text = lines[line - 1] if isinstance(line, int) and 1 <= line <= len(lines) else str(line)
-        return f"<reasoning>\n</reasoning>\n<answer>\n{text}\n</answer>"
+        return reasoning_block(text)
 
     def parse(self, completion: str, task: Task) -> Parsed:
-        return parse_line_answer(answer_text(completion), task.code)
+        return parse_line_answer(answer_region(completion), task.code)
 
     def check(self, task: Task, parsed: Parsed) -> Verdict:
         if not parsed.ok:

@@ -13,8 +13,16 @@ from typing import Any
 from codereasoner.records import Program, Run, Task, Verdict
 from codereasoner.tasks import TASK_KINDS, prompts
 from codereasoner.tasks.answers import literal_source, output_answer, parse_literal, same_value
-from codereasoner.tasks.base import Parsed, TaskKind, make_task, split_call, unparsable, verdict
-from codereasoner.tasks.frames import is_truncated
+from codereasoner.tasks.base import (
+    Parsed,
+    TaskKind,
+    literal_result_call,
+    make_task,
+    parse_text_or_first_line,
+    reasoning_block,
+    unparsable,
+    verdict,
+)
 
 REASONING_STYLES = ("codereasoner", "execverify")
 
@@ -26,15 +34,9 @@ class OutputPrediction(TaskKind):
 
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:
-        parts = split_call(program.call)
-        if not run.ok or run.result is None or parts is None or is_truncated(run.result):
+        parts = literal_result_call(program, run, self.options.max_answer_chars)
+        if parts is None:
             return
-        if len(run.result) > self.options.max_answer_chars:
-            return
-        try:
-            parse_literal(run.result)
-        except ValueError:
-            return  # not a literal (e.g. an object repr): a strict checker could not judge answers
         question = {"func": parts.func, "input": parts.args}
         yield make_task(self, program, run, 0, question, run.result, recipe=recipe)
 
@@ -57,22 +59,10 @@ class OutputPrediction(TaskKind):
     def format_answer(self, task: Task, style: str, answer: Any = None) -> str:
         value = task.answer if answer is None else answer
         assertion = f"assert {task.question['func']}({task.question['input']}) == {value}"
-        if style == "direct":
-            return f"{assertion}\n[/ANSWER]"
-        if style == "cot":
-            return f"[/THOUGHT]\n[ANSWER]\n{assertion}\n[/ANSWER]"
-        if style in REASONING_STYLES:
-            return f"<reasoning>\n</reasoning>\n<answer>\n```python\n{assertion}\n```\n</answer>"
-        return f"{value}\n"
+        return assertion_completion(assertion, style) or f"{value}\n"
 
     def parse(self, completion: str, task: Task) -> Parsed:
-        text = output_answer(completion)
-        for candidate in (text, text.split("\n", 1)[0]):
-            try:
-                return Parsed(parse_literal(candidate), True, text=candidate.strip())
-            except ValueError as e:
-                error = str(e)
-        return Parsed(None, False, error, text)
+        return parse_text_or_first_line(output_answer(completion), parse_literal)
 
     def check(self, task: Task, parsed: Parsed) -> Verdict:
         if not parsed.ok:
@@ -82,6 +72,17 @@ class OutputPrediction(TaskKind):
 
     def perturb(self, task: Task, rng: random.Random) -> str:
         return literal_source(perturb_value(parse_literal(task.answer), rng))
+
+
+def assertion_completion(assertion: str, style: str) -> str | None:
+    """A completion in a CRUXEval-style `style` whose answer is `assertion`; None for the bare `minimal`."""
+    if style == "direct":
+        return f"{assertion}\n[/ANSWER]"
+    if style == "cot":
+        return f"[/THOUGHT]\n[ANSWER]\n{assertion}\n[/ANSWER]"
+    if style in REASONING_STYLES:
+        return reasoning_block(f"```python\n{assertion}\n```")
+    return None
 
 
 def perturb_value(value: Any, rng: random.Random) -> Any:

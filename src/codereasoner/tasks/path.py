@@ -14,20 +14,18 @@ from typing import Any
 
 from codereasoner.records import Program, Run, Task, Verdict
 from codereasoner.tasks import TASK_KINDS, prompts
-from codereasoner.tasks.base import Parsed, TaskKind, make_task, unparsable, verdict
-from codereasoner.tasks.frames import TraceShapeError, in_named_frame, line_runs, statement_lines
-from codereasoner.tasks.next_line import answer_text, parse_line_answer
+from codereasoner.tasks.answers import answer_region
+from codereasoner.tasks.base import Parsed, TaskKind, make_task, reasoning_block, unparsable, verdict
+from codereasoner.tasks.frames import in_named_frame, statement_lines, traced_runs
+from codereasoner.tasks.next_line import parse_line_answer
 
 REASONING_STYLES = ("codereasoner", "execverify")
 
 
 def next_lines(program: Program, run: Run) -> dict[int, list[int]]:
     """Line → sorted distinct next lines, for every statement line whose answer the trace fully knows."""
-    if run.trace is None:
-        return {}
-    try:
-        runs = line_runs(run.trace)
-    except TraceShapeError:
+    runs = traced_runs(run)
+    if runs is None or run.trace is None:
         return {}
     found: dict[int, set[int]] = {}
     unknown: set[int] = set()
@@ -81,10 +79,10 @@ class PathPrediction(TaskKind):
         line = (task.answer[0] if answer is None else answer)
         lines = task.code.split("\n")
         text = lines[line - 1].strip() if isinstance(line, int) and 1 <= line <= len(lines) else str(line)
-        return f"{text}\n[/ANSWER]" if style == "direct" else f"<reasoning>\n</reasoning>\n<answer>\n{text}\n</answer>"
+        return f"{text}\n[/ANSWER]" if style == "direct" else reasoning_block(text)
 
     def parse(self, completion: str, task: Task) -> Parsed:
-        return parse_line_answer(answer_text(completion), task.code)
+        return parse_line_answer(answer_region(completion), task.code)
 
     def check(self, task: Task, parsed: Parsed) -> Verdict:
         if not parsed.ok:

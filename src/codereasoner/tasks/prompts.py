@@ -1,13 +1,15 @@
 """Tasks stage: every prompt template, in one place, named KIND_STYLE.
 
-Sources (verbatim where the source is public): CRUXEval prompts.py @ 190faf1 (BENCHMARKS.md §1.2); REval
-prompts/direct_*.txt @ 2f148b9 (§3.2); ExecVerify data/extract_trace_dataset.py and extract_*_cot.py @ d9d7187
-(SEEDS.md §2.2); StepCodeReasoner App. A system prompts (SEEDS.md §3.3; the paper gives no user-turn template,
-so the user turn is CRUXEval's assertion with the instrumented code — a documented guess).
+Sources (verbatim where the source is public): CRUXEval prompts.py @ 190faf1 (BENCHMARKS.md §1.2);
+LiveCodeBench lcb_runner/prompts/code_execution.py @ 28fef95 (§2.2); REval prompts/direct_*.txt @ 2f148b9
+(§3.2); ExecVerify data/extract_trace_dataset.py and extract_*_cot.py @ d9d7187 (SEEDS.md §2.2);
+StepCodeReasoner App. A system prompts (SEEDS.md §3.3; the paper gives no user-turn template, so the user
+turn is CRUXEval's assertion with the instrumented code — a documented guess).
 Templates are filled with `fill`, which replaces only the named `{placeholders}` in one pass, so braces in
 code (dicts, f-strings) are never interpreted. The CRUXEval templates name the function `{func}` where the
 original writes `f`: with func="f" (every CRUXEval program) the text is byte-identical to the original.
-This file is long because the templates are verbatim text; there is no logic in it beyond `fill`/`numbered`.
+This file is long because the templates are verbatim text; text that templates share word for word is
+written once (`_OUTPUT_*_INSTRUCTIONS`, `_walkthrough`, `_NUMBERED_CODE`, `_REVAL_FAB`).
 """
 
 from __future__ import annotations
@@ -30,8 +32,27 @@ def numbered(code: str) -> str:
 # ------------------------------------------------------------------------------------------------
 # CRUXEval (make_direct_output_prompt, make_cot_output_prompt, make_direct_input_prompt, make_cot_input_prompt)
 
-OUTPUT_DIRECT = '''You are given a Python function and an assertion containing an input to the function. Complete the assertion with a literal (no unsimplified expressions, no function calls) containing the output when executing the provided code on the given input, even if the function is incorrect or incomplete. Do NOT output any extra information. Provide the full assertion with the correct output in [ANSWER] and [/ANSWER] tags, following the examples.
+# The output templates' first paragraph and CoT example, word for word the same in LiveCodeBench's
+# templates below (which differ only in the examples' function names and `{input}` being the whole call).
+_OUTPUT_DIRECT_INSTRUCTIONS = """You are given a Python function and an assertion containing an input to the function. Complete the assertion with a literal (no unsimplified expressions, no function calls) containing the output when executing the provided code on the given input, even if the function is incorrect or incomplete. Do NOT output any extra information. Provide the full assertion with the correct output in [ANSWER] and [/ANSWER] tags, following the examples.
+"""
+_OUTPUT_COT_INSTRUCTIONS = """You are given a Python function and an assertion containing an input to the function. Complete the assertion with a literal (no unsimplified expressions, no function calls) containing the output when executing the provided code on the given input, even if the function is incorrect or incomplete. Do NOT output any extra information. Execute the program step by step before arriving at an answer, and provide the full assertion with the correct output in [ANSWER] and [/ANSWER] tags, following the examples.
+"""
 
+
+def _walkthrough(name: str) -> str:
+    """The CoT example's step-by-step execution of `name(s)` (`f` in CRUXEval, `performOperation` in LCB)."""
+    return fill('''Let's execute the code step by step:
+
+1. The function {name} is defined, which takes a single argument s.
+2. The function is called with the argument "hi", so within the function, s is initially "hi".
+3. Inside the function, s is concatenated with itself, so s becomes "hihi".
+4. The function then returns a new string that starts with "b", followed by the value of s (which is now "hihi"), and ends with "a".
+5. The return value of the function is therefore "bhihia".
+''', name=name)
+
+
+OUTPUT_DIRECT = _OUTPUT_DIRECT_INSTRUCTIONS + '''
 [PYTHON]
 def f(n):
     return n
@@ -57,8 +78,7 @@ assert {func}({input}) == ??
 [ANSWER]
 '''
 
-OUTPUT_COT = '''You are given a Python function and an assertion containing an input to the function. Complete the assertion with a literal (no unsimplified expressions, no function calls) containing the output when executing the provided code on the given input, even if the function is incorrect or incomplete. Do NOT output any extra information. Execute the program step by step before arriving at an answer, and provide the full assertion with the correct output in [ANSWER] and [/ANSWER] tags, following the examples.
-
+OUTPUT_COT = _OUTPUT_COT_INSTRUCTIONS + '''
 [PYTHON]
 def f(s):
     s = s + s
@@ -66,14 +86,7 @@ def f(s):
 assert f("hi") == ??
 [/PYTHON]
 [THOUGHT]
-Let's execute the code step by step:
-
-1. The function f is defined, which takes a single argument s.
-2. The function is called with the argument "hi", so within the function, s is initially "hi".
-3. Inside the function, s is concatenated with itself, so s becomes "hihi".
-4. The function then returns a new string that starts with "b", followed by the value of s (which is now "hihi"), and ends with "a".
-5. The return value of the function is therefore "bhihia".
-[/THOUGHT]
+''' + _walkthrough("f") + '''[/THOUGHT]
 [ANSWER]
 assert f("hi") == "bhihia"
 [/ANSWER]
@@ -141,6 +154,56 @@ assert {func}(??) == {output}
 '''
 
 # ------------------------------------------------------------------------------------------------
+# LiveCodeBench code execution (output prediction).
+
+# lcb_runner/prompts/code_execution.py @ 28fef95, verbatim (BENCHMARKS.md §2.2); `{input}` is the whole call.
+LCB_OUTPUT_DIRECT = _OUTPUT_DIRECT_INSTRUCTIONS + """
+[PYTHON]
+def repeatNumber(number : int) -> int:
+    return number
+assert repeatNumber(number = 17) == ??
+[/PYTHON]
+[ANSWER]
+assert repeatNumber(number = 17) == 17
+[/ANSWER]
+
+[PYTHON]
+def addCharacterA(string : str) -> str:
+    return string + "a"
+assert addCharacterA(string = "x9j") == ??
+[/PYTHON]
+[ANSWER]
+assert addCharacterA(string = "x9j") == "x9ja"
+[/ANSWER]
+
+[PYTHON]
+{code}
+assert {input} == ??
+[/PYTHON]
+[ANSWER]
+"""
+
+LCB_OUTPUT_COT = _OUTPUT_COT_INSTRUCTIONS + """
+[PYTHON]
+def performOperation(s):
+    s = s + s
+    return "b" + s + "a"
+assert performOperation(s = "hi") == ??
+[/PYTHON]
+[THOUGHT]
+""" + _walkthrough("performOperation") + """[/THOUGHT]
+[ANSWER]
+assert performOperation(s = "hi") == "bhihia"
+[/ANSWER]
+
+[PYTHON]
+{code}
+assert {input} == ??
+[/PYTHON]
+[THOUGHT]
+"""
+
+# ------------------------------------------------------------------------------------------------
 # ExecVerify (and CodeReasoner, whose prompts are reconstructed from ExecVerify: SEEDS.md §1.3).
 
 EXECVERIFY_SYSTEM = "You are a programming expert."
@@ -172,39 +235,26 @@ Output the complete test case in the following format:
 """ + _REASONING_FORMAT
 
 # REval-style single questions in the same <reasoning>/<answer> frame (ExecVerify's question wording).
-COVERAGE_REASONING = """Here is the provided code:
+_NUMBERED_CODE = """Here is the provided code:
 ```
 {numbered}
 ```
 
-Question: Is line {line}: {codeline} executed when {invocation} is called? Answer YES or NO.
+"""
+
+COVERAGE_REASONING = _NUMBERED_CODE + """Question: Is line {line}: {codeline} executed when {invocation} is called? Answer YES or NO.
 
 """ + _REASONING_FORMAT
 
-NEXT_LINE_REASONING = """Here is the provided code:
-```
-{numbered}
-```
-
-Question: While executing {invocation}, which line of code is executed immediately after line {line}: {codeline} has been executed for the {ordinal} time? Answer with the exact, verbatim source code of that line, or -1 if the line never runs or the function returns or raises right after it.
+NEXT_LINE_REASONING = _NUMBERED_CODE + """Question: While executing {invocation}, which line of code is executed immediately after line {line}: {codeline} has been executed for the {ordinal} time? Answer with the exact, verbatim source code of that line, or -1 if the line never runs or the function returns or raises right after it.
 
 """ + _REASONING_FORMAT
 
-STATE_REASONING = """Here is the provided code:
-```
-{numbered}
-```
-
-Question: Is line {line}: {codeline} executed when {invocation} is called? If so, what are the value and type of the variable '{var}' after line {line} has been executed for the {ordinal} time? Answer as "value; type".
+STATE_REASONING = _NUMBERED_CODE + """Question: Is line {line}: {codeline} executed when {invocation} is called? If so, what are the value and type of the variable '{var}' after line {line} has been executed for the {ordinal} time? Answer as "value; type".
 
 """ + _REASONING_FORMAT
 
-PATH_REASONING = """Here is the provided code:
-```
-{numbered}
-```
-
-Question: If the line `{codeline}` is executed when {invocation} is called, which line of code inside the function is executed next? Answer with the exact, verbatim source code of that line, or -1 if the line is not executed or the function returns after it.
+PATH_REASONING = _NUMBERED_CODE + """Question: If the line `{codeline}` is executed when {invocation} is called, which line of code inside the function is executed next? Answer with the exact, verbatim source code of that line, or -1 if the line is not executed or the function returns after it.
 
 """ + _REASONING_FORMAT
 
@@ -333,6 +383,44 @@ NO
 [QUESTION]
 Is Line {line} ({codeline}) executed when {invocation_abbr} is called?
 [/QUESTION]
+[ANSWER]"""
+
+# REval prompts/direct_output.txt @ 2f148b9, verbatim (the file ends without a newline).
+REVAL_OUTPUT_DIRECT = """You are given a Python function and test code containing inputs to the function. Complete the assertion in the test code by just replacing the question marks with your answers, considering executing the provided code on the given input, even if the function is incorrect or incomplete. Do NOT output any extra information. Do NOT modify any other parts of the test code. Provide your answer as the completed code snippet in [ANSWER] and [/ANSWER] tags, following the examples.
+
+[PYTHON]
+def g(s):
+    return s + "a"
+
+assert g("x9j") == ??
+[/PYTHON]
+[ANSWER]
+assert g("x9j") == "x9ja"
+[/ANSWER]
+
+[PYTHON]
+class A:
+    def __init__(self, x):
+        self.x = x
+
+    def f(self, y):
+        return self.x + y
+
+# Test code starts here. Only write the completed test code in your answer.
+a = A(3)
+assertEqual(a.f(2), ??)
+assertEqual(a.f(4), ??)
+[/PYTHON]
+[ANSWER]
+a = A(3)
+assertEqual(a.f(2), 5)
+assertEqual(a.f(4), 7)
+[/ANSWER]
+
+[PYTHON]
+{code}
+{invocation}
+[/PYTHON]
 [ANSWER]"""
 
 _REVAL_FAB = """def f(a, b):

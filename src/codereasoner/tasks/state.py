@@ -17,10 +17,10 @@ from typing import Any
 
 from codereasoner.records import Program, Run, Task, Verdict
 from codereasoner.tasks import TASK_KINDS, prompts
-from codereasoner.tasks.answers import literal_source, parse_literal, same_value
-from codereasoner.tasks.base import Parsed, TaskKind, make_task, unparsable, verdict
-from codereasoner.tasks.frames import TraceShapeError, changed_vars, in_named_frame, is_truncated, line_runs, ordinal
-from codereasoner.tasks.next_line import REASONING_STYLES, answer_text
+from codereasoner.tasks.answers import answer_region, literal_source, parse_literal, same_value
+from codereasoner.tasks.base import Parsed, TaskKind, reasoning_block, sample_tasks, unparsable, verdict
+from codereasoner.tasks.frames import askable, changed_vars, is_truncated, traced_runs
+from codereasoner.tasks.next_line import REASONING_STYLES, line_fields
 from codereasoner.tasks.output import perturb_value
 
 FLOAT_TOL = 1e-6  # REval evaluation.py `_eq`: floats match within 1e-6
@@ -32,17 +32,13 @@ _TYPE_ALIASES = {"string": "str", "integer": "int", "boolean": "bool", "none": "
 def candidates(program: Program, run: Run, selection: str,
                max_chars: int = 200) -> list[tuple[dict[str, Any], dict[str, str]]]:
     """(question, answer) pairs the trace supports, in trace order."""
-    if run.trace is None:
-        return []
-    try:
-        runs = line_runs(run.trace)
-    except TraceShapeError:
+    runs = traced_runs(run)
+    if runs is None:
         return []
     lines = program.code.split("\n")
-    shared = {r.line for r in runs if not in_named_frame(r)}
     out: list[tuple[dict[str, Any], dict[str, str]]] = []
-    for r in runs:
-        if r.after is None or r.line in shared or not in_named_frame(r):
+    for r in askable(runs):
+        if r.after is None:
             continue
         if selection == "execverify":
             if _LOOP.match(lines[r.line - 1].strip()) and r.next_line != r.line + 1:
@@ -112,29 +108,23 @@ class State(TaskKind):
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:
         pool = candidates(program, run, self.options.selection, self.options.max_answer_chars)
-        if not pool:
-            self.drops["no_candidate"] += 1
-        picked = rng.sample(pool, min(self.options.limit, len(pool)))
-        for i, (question, answer) in enumerate(picked):
-            yield make_task(self, program, run, i, question, answer, recipe=recipe)
+        yield from sample_tasks(self, program, run, rng, pool, recipe=recipe)
 
     def render(self, task: Task, style: str) -> str:
         if style not in REASONING_STYLES:
             raise ValueError(f"task kind 'state' has no prompt style {style!r}")
-        q = task.question
         return prompts.fill(prompts.STATE_REASONING, numbered=prompts.numbered(task.code.rstrip("\n")),
-                            invocation=task.call, line=str(q["line"]), ordinal=ordinal(q["occurrence"]),
-                            var=q["var"], codeline=task.code.split("\n")[q["line"] - 1])
+                            **line_fields(task, task.question))
 
     def system(self, task: Task, style: str) -> str | None:
         return prompts.EXECVERIFY_SYSTEM
 
     def format_answer(self, task: Task, style: str, answer: Any = None) -> str:
         text = state_answer_text(task.answer) if answer is None else str(answer)
-        return f"<reasoning>\n</reasoning>\n<answer>\n{text}\n</answer>"
+        return reasoning_block(text)
 
     def parse(self, completion: str, task: Task) -> Parsed:
-        return parse_state_answer(answer_text(completion))
+        return parse_state_answer(answer_region(completion))
 
     def check(self, task: Task, parsed: Parsed) -> Verdict:
         if not parsed.ok:

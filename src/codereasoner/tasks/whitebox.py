@@ -19,8 +19,7 @@ from codereasoner.tasks import TASK_KINDS, prompts
 from codereasoner.tasks import next_line as nl
 from codereasoner.tasks import state as st
 from codereasoner.tasks.answers import extract_tag, output_answer, parse_literal, same_value, split_assertion
-from codereasoner.tasks.base import Parsed, TaskKind, make_task, split_call
-from codereasoner.tasks.frames import is_truncated, ordinal
+from codereasoner.tasks.base import Parsed, TaskKind, literal_result_call, make_task, reasoning_block
 from codereasoner.tasks.output import perturb_value
 
 
@@ -31,14 +30,8 @@ class WhiteBox(TaskKind):
 
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:
-        parts = split_call(program.call)
-        if not run.ok or run.result is None or parts is None or is_truncated(run.result):
-            return
-        if len(run.result) > self.options.max_answer_chars:
-            return
-        try:
-            parse_literal(run.result)
-        except ValueError:
+        parts = literal_result_call(program, run, self.options.max_answer_chars)
+        if parts is None:
             return
         # ExecVerify shuffles each pool and keeps the first `limit` (5 path + 5 state).
         paths = nl.candidates(program, run, self.options.selection)
@@ -57,14 +50,11 @@ class WhiteBox(TaskKind):
         if style != "execverify":
             raise ValueError(f"task kind 'whitebox' has no prompt style {style!r}")
         q = task.question
-        lines = task.code.split("\n")
         code = f"{task.code.rstrip(chr(10))}\n\nassert {q['func']}({q['input']}) == ????\n"
         asked = ["Question1: Fill the assertion statement."]
         for i, item in enumerate(q["items"], 2):
             template = prompts.WHITEBOX_NEXT_LINE_Q if item["kind"] == "next_line" else prompts.WHITEBOX_STATE_Q
-            text = prompts.fill(template, invocation=task.call, line=str(item["line"]),
-                                codeline=lines[item["line"] - 1], ordinal=ordinal(item["occurrence"]),
-                                var=item.get("var", ""))
+            text = prompts.fill(template, **nl.line_fields(task, item))
             asked.append(f"Question{i}: {text}.")
         blocks = [prompts.WHITEBOX_INTRO, prompts.WHITEBOX_EXAMPLE.strip() + "\n",
                   "Your task (this is the ONLY part you should answer):\n", "Here is the code content:\n",
@@ -86,7 +76,7 @@ class WhiteBox(TaskKind):
                 out.append(lines[a - 1].strip() if isinstance(a, int) and 1 <= a <= len(lines) else str(a))
             else:
                 out.append(st.state_answer_text(a) if isinstance(a, dict) else str(a))
-        return "<reasoning>\n</reasoning>\n<answer>\n" + "\n".join(out) + "\n</answer>"
+        return reasoning_block("\n".join(out))
 
     def parse(self, completion: str, task: Task) -> Parsed:
         region = extract_tag(completion, "answer")

@@ -8,13 +8,15 @@ Data that is not shipped with the package is found by `resolve_data`, which name
 
 from __future__ import annotations
 
+import json
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from codereasoner.records import Generation, Report, Task
+from codereasoner.evaluation.passk import mean_pass_at_k
+from codereasoner.records import Generation, Report, Task, Verdict
 
 ENV_VAR = "CODEREASONER_BENCHMARKS"
 
@@ -51,6 +53,11 @@ class Benchmark(ABC):
         raise FileNotFoundError(
             f"{self.name}: no data at {default}; pass --data PATH or set ${ENV_VAR}. {self.where_to_get}"
         )
+
+    def rows(self, path: str | Path | None, read: Callable[[Path], list[dict]]) -> list[dict]:
+        """The benchmark's rows: `read` of the local data `resolve_data` finds, else the hub dataset's."""
+        local = self.resolve_data(path)
+        return read(local) if local is not None else hub_rows(self.hub_name or "")
 
     def check_kind(self, task: str | None) -> str:
         kind = task or self.task_kinds[0]
@@ -98,3 +105,42 @@ def by_id(tasks: Sequence[Task], generations: Sequence[Generation], benchmark: s
             "generations must hold one list of answers per item id"
         )
     return [got[t.id] for t in tasks]
+
+
+def per_item(tasks: Sequence[Task], answers: Sequence[Sequence[str]],
+             verdicts: Sequence[Verdict]) -> Iterator[tuple[Task, Sequence[str], Sequence[Verdict]]]:
+    """Each task with its answers and their verdicts, from verdicts flat in task-then-answer order."""
+    at = 0
+    for task, gs in zip(tasks, answers):
+        yield task, gs, verdicts[at : at + len(gs)]
+        at += len(gs)
+
+
+def pass_at_k_metrics(lists: Sequence[Sequence[bool]], n_max: int) -> dict[str, float]:
+    """pass@1, and pass@5 / pass@10 where some item had that many answers (`n_max`: the most any had)."""
+    return {f"pass@{k}": mean_pass_at_k(lists, k) for k in (1, 5, 10) if k == 1 or k <= n_max}
+
+
+def read_rows(path: Path, required: set[str], what: str) -> list[dict]:
+    """The JSON rows of a .jsonl file, blank lines skipped; a row lacking a `required` key is an error naming
+    file:line (`what` says whose row, e.g. "CRUXEval")."""
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            missing = required - set(row)
+            if missing:
+                raise ValueError(f"{path}:{number}: {what} row lacks {', '.join(sorted(missing))}")
+            rows.append(row)
+    return rows
+
+
+def hub_rows(name: str) -> list[dict]:
+    """Rows from the Hugging Face hub, for online users who pass no --data (never used by the tests)."""
+    try:
+        import datasets  # lazy: heavy, and only for online users
+    except ImportError:
+        raise FileNotFoundError(f"no local data and the `datasets` package is not installed to fetch {name}") from None
+    return [dict(r) for r in datasets.load_dataset(name, split="test")]

@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
-from codereasoner.evaluation.benchmarks.base import Benchmark, by_id
-from codereasoner.evaluation.passk import mean_pass_at_k
+from codereasoner.evaluation.benchmarks.base import Benchmark, by_id, pass_at_k_metrics, per_item
 from codereasoner.records import Generation, Report, Task, Verdict
 
 FILES = {
@@ -171,14 +170,11 @@ class CodeGen(Benchmark):
         # rewards/codegen.py reads the solution from <answer>```python ...```</answer> (ExecVerify's format).
         flat_c = [f"<answer>```python\n{g}\n```</answer>" for gs in answers for g in gs]
         verdicts = verify_batch(flat_t, flat_c, mode="strict", executor=executor)
-        lists, out, at = {}, [], 0
-        for t, gs in zip(tasks, answers):
-            mine = verdicts[at : at + len(gs)]
-            at += len(gs)
+        lists, out = {}, []
+        for t, gs, mine in per_item(tasks, answers, verdicts):
             lists[t.id] = [v.correct for v in mine]
             out += [Verdict(f"{t.id}#{j}", v.correct, v.status, v.detail, v.parts, dict(v.meta)) for j, v in enumerate(mine)]
-        n_max = max((len(gs) for gs in answers), default=0)
-        metrics = {f"pass@{k}": mean_pass_at_k(list(lists.values()), k) for k in (1, 5, 10) if k == 1 or k <= n_max}
+        metrics = pass_at_k_metrics(list(lists.values()), max((len(gs) for gs in answers), default=0))
         limits = getattr(executor, "limits", None)
         return Report(self.name, self.version, mode, metrics, tuple(out),
                       {"task": variant, "num_items": len(tasks), "scored": lists,

@@ -9,31 +9,21 @@ published CodeLlama-7B scores come out to the last digit.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
-from codereasoner.evaluation.benchmarks.base import Benchmark, by_id
-from codereasoner.evaluation.passk import mean_pass_at_k
+from codereasoner.evaluation.benchmarks.base import Benchmark, by_id, pass_at_k_metrics, per_item, read_rows
 from codereasoner.records import Generation, Report, Task, Verdict, VerdictStatus
+
+ROW_KEYS = {"code", "input", "output", "id"}  # what a CRUXEval-format row must have (LCB's too)
 
 
 def load_items(path: Path) -> list[dict]:
     """CRUXEval rows from a .jsonl file (or a directory holding cruxeval.jsonl)."""
     if path.is_dir():
         path = path / "cruxeval.jsonl"
-    rows = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            missing = {"code", "input", "output", "id"} - set(row)
-            if missing:
-                raise ValueError(f"{path}:{number}: CRUXEval row lacks {', '.join(sorted(missing))}")
-            rows.append(row)
-    return rows
+    return read_rows(path, ROW_KEYS, "CRUXEval")
 
 
 def item_task(row: dict, kind: str, *, benchmark: str = "cruxeval", call_name: str = "f") -> Task:
@@ -82,19 +72,13 @@ def score_answers(
     verdicts = verify_batch(flat_tasks, flat_answers, mode=mode, executor=executor)
     lists: dict[str, list[bool]] = {}
     out: list[Verdict] = []
-    at = 0
-    for task, gs in zip(tasks, answers):
-        mine = verdicts[at : at + len(gs)]
-        at += len(gs)
+    for task, gs, mine in per_item(tasks, answers, verdicts):
         lists[task.id] = count(mine, len(gs)) if mode == "official" else [v.correct for v in mine]
         out.extend(
             Verdict(f"{task.id}#{j}", v.correct, v.status, v.detail, v.parts, {**v.meta, "answer": g})
             for j, (v, g) in enumerate(zip(mine, gs))
         )
-    n_max = max((len(gs) for gs in answers), default=0)
-    ks = [k for k in (1, 5, 10) if k == 1 or k <= n_max]
-    results = list(lists.values())
-    metrics = {f"pass@{k}": mean_pass_at_k(results, k) for k in ks}
+    metrics = pass_at_k_metrics(list(lists.values()), max((len(gs) for gs in answers), default=0))
     kind = tasks[0].kind if tasks else ""
     meta = {"task": kind, "num_items": len(tasks), "num_answers": len(flat_answers), "scored": lists}
     return Report(benchmark, version, mode, metrics, tuple(out), meta)
@@ -116,9 +100,7 @@ class CruxEval(Benchmark):
 
     def load(self, path: str | Path | None = None, *, task: str | None = None) -> list[Task]:
         kind = self.check_kind(task)
-        local = self.resolve_data(path)
-        rows = load_items(local) if local is not None else _hub_rows(self.hub_name or "")
-        return [item_task(row, kind, benchmark=self.name) for row in rows]
+        return [item_task(row, kind, benchmark=self.name) for row in self.rows(path, load_items)]
 
     def render(self, task: Task, style: str) -> str | list[dict[str, str]]:
         return render_with_kind(task, self.check_style(style))
@@ -149,15 +131,6 @@ def render_with_kind(task: Task, style: str) -> str | list[dict[str, str]]:
     user = kind.render(task, style)
     system = kind.system(task, style)
     return [{"role": "system", "content": system}, {"role": "user", "content": user}] if system else user
-
-
-def _hub_rows(name: str) -> list[dict]:
-    """Rows from the Hugging Face hub, for online users who pass no --data (never used by the tests)."""
-    try:
-        import datasets  # lazy: heavy, and only for online users
-    except ImportError:
-        raise FileNotFoundError(f"no local data and the `datasets` package is not installed to fetch {name}") from None
-    return [dict(r) for r in datasets.load_dataset(name, split="test")]
 
 
 __all__ = ["CruxEval", "item_task", "load_items", "official_list", "score_answers"]

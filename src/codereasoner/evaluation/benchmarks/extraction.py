@@ -16,6 +16,7 @@ import ast
 import re
 
 from codereasoner.records import Task
+from codereasoner.tasks.answers import cruxeval_official_input, cruxeval_official_output, extract_tag
 
 TAG_STYLES = ("codereasoner", "execverify", "stepcodereasoner")
 _PY_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
@@ -24,17 +25,9 @@ _PY_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 def cruxeval_extract(text: str, kind: str, *, cot: bool) -> str:
     """CRUXEval HF-path extraction (inference/tasks/{output,input}_prediction.py @ 190faf1)."""
     g = text.split("[/ANSWER]")[0]  # the official stop word
-    if cot and "[ANSWER]" in g:
-        g = g.split("[ANSWER]")[1].strip()
     if kind == "output":
-        if "==" in g:
-            g = g.split("==")[1].strip()
-        return g.strip()
-    if "==" in g:
-        g = g.split("==")[0].strip()
-    if "assert f" in g:
-        g = "f" + g.split("assert f")[1].strip()
-    return g.strip()
+        return cruxeval_official_output(g, cot=cot)
+    return cruxeval_official_input(g, cot=cot)
 
 
 def lcb_extract(text: str, *, cot: bool) -> str:
@@ -51,16 +44,6 @@ def lcb_extract(text: str, *, cot: bool) -> str:
     return out.strip()
 
 
-def answer_block(text: str) -> str | None:
-    """Text between the last `<answer>` and the next `</answer>` (None when there is no `<answer>`)."""
-    start = text.rfind("<answer>")
-    if start < 0:
-        return None
-    body = text[start + len("<answer>") :]
-    end = body.find("</answer>")
-    return (body if end < 0 else body[:end]).strip()
-
-
 def _first_assert(code: str) -> ast.Assert | None:
     try:
         tree = ast.parse(code)
@@ -75,7 +58,7 @@ def _first_assert(code: str) -> ast.Assert | None:
 
 def tagged_extract(text: str, kind: str) -> str:
     """ExecVerify-style extraction from `<answer>`: output → the asserted value, input → the call."""
-    body = answer_block(text)
+    body = extract_tag(text, "answer")
     if body is None:
         return ""
     block = _PY_BLOCK.search(body)

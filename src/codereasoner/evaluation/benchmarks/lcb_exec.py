@@ -11,13 +11,18 @@ prefix (the answer must be a whole call of the entry point).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
-from codereasoner.evaluation.benchmarks.base import Benchmark
-from codereasoner.evaluation.benchmarks.cruxeval import _hub_rows, dropped, official_list, render_with_kind, score_answers
+from codereasoner.evaluation.benchmarks.base import Benchmark, read_rows
+from codereasoner.evaluation.benchmarks.cruxeval import (
+    ROW_KEYS,
+    dropped,
+    official_list,
+    render_with_kind,
+    score_answers,
+)
 from codereasoner.records import Generation, Report, Task, Verdict
 
 # lcb_runner/evaluation/utils_execute.py @ 28fef95, verbatim: every official check runs after it, so
@@ -82,62 +87,6 @@ def _site_prefix() -> str:
     return f"import sys as _site_sys\n_site_sys.path.append({sysconfig.get_paths()['purelib']!r})\n"
 
 
-# lcb_runner/prompts/code_execution.py @ 28fef95, verbatim (BENCHMARKS.md §2.2); `{input}` is the whole call.
-LCB_OUTPUT_DIRECT = """You are given a Python function and an assertion containing an input to the function. Complete the assertion with a literal (no unsimplified expressions, no function calls) containing the output when executing the provided code on the given input, even if the function is incorrect or incomplete. Do NOT output any extra information. Provide the full assertion with the correct output in [ANSWER] and [/ANSWER] tags, following the examples.
-
-[PYTHON]
-def repeatNumber(number : int) -> int:
-    return number
-assert repeatNumber(number = 17) == ??
-[/PYTHON]
-[ANSWER]
-assert repeatNumber(number = 17) == 17
-[/ANSWER]
-
-[PYTHON]
-def addCharacterA(string : str) -> str:
-    return string + "a"
-assert addCharacterA(string = "x9j") == ??
-[/PYTHON]
-[ANSWER]
-assert addCharacterA(string = "x9j") == "x9ja"
-[/ANSWER]
-
-[PYTHON]
-{code}
-assert {input} == ??
-[/PYTHON]
-[ANSWER]
-"""
-LCB_OUTPUT_COT = """You are given a Python function and an assertion containing an input to the function. Complete the assertion with a literal (no unsimplified expressions, no function calls) containing the output when executing the provided code on the given input, even if the function is incorrect or incomplete. Do NOT output any extra information. Execute the program step by step before arriving at an answer, and provide the full assertion with the correct output in [ANSWER] and [/ANSWER] tags, following the examples.
-
-[PYTHON]
-def performOperation(s):
-    s = s + s
-    return "b" + s + "a"
-assert performOperation(s = "hi") == ??
-[/PYTHON]
-[THOUGHT]
-Let's execute the code step by step:
-
-1. The function performOperation is defined, which takes a single argument s.
-2. The function is called with the argument "hi", so within the function, s is initially "hi".
-3. Inside the function, s is concatenated with itself, so s becomes "hihi".
-4. The function then returns a new string that starts with "b", followed by the value of s (which is now "hihi"), and ends with "a".
-5. The return value of the function is therefore "bhihia".
-[/THOUGHT]
-[ANSWER]
-assert performOperation(s = "hi") == "bhihia"
-[/ANSWER]
-
-[PYTHON]
-{code}
-assert {input} == ??
-[/PYTHON]
-[THOUGHT]
-"""
-
-
 def lcb_list(verdicts: Sequence[Verdict], n_answers: int) -> list[bool]:
     """Today's LCB counting: dropped answers shrink the list; all-False reset only if all were dropped."""
     kept = [v.correct for v in verdicts if not dropped(v)]
@@ -173,15 +122,7 @@ def load_rows(path: Path) -> list[dict]:
         if not candidates:
             raise FileNotFoundError(f"{path}: no .jsonl file with LiveCodeBench execution rows")
         path = candidates[0]
-    rows = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if line.strip():
-                row = json.loads(line)
-                missing = {"code", "input", "output", "id"} - set(row)
-                if missing:
-                    raise ValueError(f"{path}:{number}: LCB row lacks {', '.join(sorted(missing))}")
-                rows.append(row)
+    rows = read_rows(path, ROW_KEYS, "LCB")
     rows.sort(key=lambda r: int(str(r["id"]).split("_")[1]))  # the runner's order (scenario_router.py)
     return rows
 
@@ -201,17 +142,15 @@ class LCBExecution(Benchmark):
 
     def load(self, path: str | Path | None = None, *, task: str | None = None) -> list[Task]:
         kind = self.check_kind(task)
-        local = self.resolve_data(path)
-        rows = load_rows(local) if local is not None else _hub_rows(self.hub_name or "")
-        return [row_task(r, kind, self.name) for r in rows]
+        return [row_task(r, kind, self.name) for r in self.rows(path, load_rows)]
 
     def render(self, task: Task, style: str) -> str | list[dict[str, str]]:
         style = self.check_style(style)
         if task.kind == "output" and style in ("direct", "cot"):
-            from codereasoner.tasks.prompts import fill
+            from codereasoner.tasks import prompts
 
-            template = LCB_OUTPUT_DIRECT if style == "direct" else LCB_OUTPUT_COT
-            return fill(template, code=task.code, input=task.call)
+            template = prompts.LCB_OUTPUT_DIRECT if style == "direct" else prompts.LCB_OUTPUT_COT
+            return prompts.fill(template, code=task.code, input=task.call)
         return render_with_kind(task, style)  # LCB-I direct/cot: CRUXEval-I's templates with the entry point
 
     def extract(self, completion: str, task: Task, style: str) -> str:

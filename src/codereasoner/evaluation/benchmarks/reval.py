@@ -27,45 +27,6 @@ FILES = ("DREval_data.jsonl", "DREval_tasks.jsonl", "reval_ground_truth.derived.
 KINDS = ("coverage", "state", "path", "output")
 HUMANEVAL_END = 84  # dataset.py: DREval/0..84 are HumanEval functions, 85..153 ClassEval classes
 
-# prompts/direct_output.txt @ 2f148b9, verbatim (the file ends without a newline).
-OUTPUT_DIRECT = """You are given a Python function and test code containing inputs to the function. Complete the assertion in the test code by just replacing the question marks with your answers, considering executing the provided code on the given input, even if the function is incorrect or incomplete. Do NOT output any extra information. Do NOT modify any other parts of the test code. Provide your answer as the completed code snippet in [ANSWER] and [/ANSWER] tags, following the examples.
-
-[PYTHON]
-def g(s):
-    return s + "a"
-
-assert g("x9j") == ??
-[/PYTHON]
-[ANSWER]
-assert g("x9j") == "x9ja"
-[/ANSWER]
-
-[PYTHON]
-class A:
-    def __init__(self, x):
-        self.x = x
-
-    def f(self, y):
-        return self.x + y
-
-# Test code starts here. Only write the completed test code in your answer.
-a = A(3)
-assertEqual(a.f(2), ??)
-assertEqual(a.f(4), ??)
-[/PYTHON]
-[ANSWER]
-a = A(3)
-assertEqual(a.f(2), 5)
-assertEqual(a.f(4), 7)
-[/ANSWER]
-
-[PYTHON]
-{code}
-{invocation}
-[/PYTHON]
-[ANSWER]"""
-
-
 def _test_classes(test_src: str | None) -> list[tuple[str, str, list[str]]]:
     """(name, source, setUp body lines stripped) of each class in a ClassEval test file."""
     if not test_src:
@@ -266,7 +227,7 @@ def _render(task: Task) -> str:
     kind = task.kind.removeprefix("reval_")
     code = task.code
     if kind == "output":
-        return prompts.fill(OUTPUT_DIRECT, code=code, invocation=q["invocation"])
+        return prompts.fill(prompts.REVAL_OUTPUT_DIRECT, code=code, invocation=q["invocation"])
     if kind == "path":
         invocation = q["invocation"] if q["humaneval"] else q["setup_path"]
         if q["humaneval"]:  # REval numbers the lines for the HumanEval path prompts only
