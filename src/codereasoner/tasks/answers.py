@@ -13,6 +13,7 @@ import io
 import math
 import re
 import tokenize
+import warnings
 from typing import Any
 
 # Bounds on what the parser will look at. Benchmark answers are short (CRUXEval outputs < 200 chars,
@@ -24,6 +25,13 @@ MAX_LITERAL_DEPTH = 64
 
 _FLOAT_WORDS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "+inf": math.inf,
                 "infinity": math.inf, "-infinity": -math.inf, "+infinity": math.inf}
+
+
+def parse_source(text: str, mode: str = "eval") -> ast.AST:
+    """`ast.parse` of model text without SyntaxWarnings: `1abc` in an answer is data, not our code to warn about."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(text, mode=mode)
 
 
 def parse_literal(text: str) -> Any:
@@ -40,7 +48,7 @@ def parse_literal(text: str) -> Any:
     if len(text) > MAX_LITERAL_CHARS:
         raise ValueError(f"answer longer than {MAX_LITERAL_CHARS} characters")
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = parse_source(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as e:
         raise ValueError(f"not a Python literal: {type(e).__name__}") from None
     budget = [MAX_LITERAL_NODES]
@@ -223,7 +231,7 @@ def split_assertion(text: str) -> tuple[str, str] | None:
 
 def _split_ast(body: str) -> tuple[str, str] | None:
     try:
-        tree = ast.parse(body.strip(), mode="eval")
+        tree = parse_source(body.strip())
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     node = tree.body
@@ -295,7 +303,7 @@ def parse_call_args(text: str, func: str) -> tuple[tuple[Any, ...], dict[str, An
         raise ValueError(f"answer longer than {MAX_LITERAL_CHARS} characters")
     source = text if re.match(rf"^{re.escape(func)}\s*\(", text) else f"{func}({text})"
     try:
-        tree = ast.parse(source, mode="eval")
+        tree = parse_source(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
         raise ValueError(f"not a call with literal arguments: {type(e).__name__}") from None
     call = tree.body

@@ -16,7 +16,7 @@ import ast
 import re
 
 from codereasoner.records import Task
-from codereasoner.tasks.answers import cruxeval_official_input, cruxeval_official_output, extract_tag
+from codereasoner.tasks.answers import cruxeval_official_input, cruxeval_official_output, extract_tag, parse_source
 
 TAG_STYLES = ("codereasoner", "execverify", "stepcodereasoner")
 _PY_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
@@ -46,7 +46,7 @@ def lcb_extract(text: str, *, cot: bool) -> str:
 
 def _first_assert(code: str) -> ast.Assert | None:
     try:
-        tree = ast.parse(code)
+        tree = parse_source(code, mode="exec")
     except SyntaxError:
         return None
     for node in ast.walk(tree):

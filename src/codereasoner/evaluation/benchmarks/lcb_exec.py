@@ -24,6 +24,7 @@ from codereasoner.evaluation.benchmarks.cruxeval import (
     score_answers,
 )
 from codereasoner.records import Generation, Report, Task, Verdict
+from codereasoner.tasks.answers import parse_source
 
 # lcb_runner/evaluation/utils_execute.py @ 28fef95, verbatim: every official check runs after it, so
 # answers such as `inf` or `Counter(...)` evaluate (BENCHMARKS.md §2.6).
@@ -215,7 +216,7 @@ def _renamed_call(answer: str, name: str) -> str:
     import ast
 
     try:
-        node = ast.parse(answer.strip(), mode="eval").body
+        node = parse_source(answer.strip()).body
     except SyntaxError:
         return _NEVER
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name:
