@@ -173,3 +173,25 @@ def describe(cls: type, prefix: str = "") -> list[tuple[str, str, str]]:
         )
         rows.append((prefix + f.name, repr(default), f.metadata.get("help", "")))
     return rows
+
+
+BENCHMARKS_ENV = "CODEREASONER_BENCHMARKS"
+
+
+def benchmarks_root() -> Path:
+    """The folder holding benchmark data (cruxeval/, reval/, ...), used by decontamination and evaluation.
+
+    $CODEREASONER_BENCHMARKS when set; else the first `shared/benchmarks` folder above the working
+    directory or above this package (a checkout beside its shared data); else `../shared/benchmarks`.
+    """
+    import os
+
+    env = os.environ.get(BENCHMARKS_ENV)
+    if env:
+        return Path(env)
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for parent in (start, *start.parents):
+            candidate = parent / "shared" / "benchmarks"
+            if candidate.is_dir():
+                return candidate
+    return Path.cwd().parent / "shared" / "benchmarks"

@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 DEFAULT_N = 10  # the issue's default: 10-gram of tokens
-CRUXEVAL = Path("/work/shared/benchmarks/cruxeval/cruxeval.jsonl")
 CODE_FIELDS = ("code", "func", "function", "program", "solution", "prompt", "canonical_solution")
 _SKIP = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
          tokenize.ENCODING}
@@ -139,6 +138,9 @@ def load_texts(paths: Sequence[str | Path], fields: Sequence[str] = CODE_FIELDS)
     return out
 
 
-def cruxeval_filter(path: str | Path = CRUXEVAL, n: int = DEFAULT_N, extra: Sequence[str | Path] = ()) -> NgramFilter:
-    """An NgramFilter over CRUXEval's 800 functions plus any other benchmark files given."""
+def cruxeval_filter(path: str | Path | None = None, n: int = DEFAULT_N, extra: Sequence[str | Path] = ()) -> NgramFilter:
+    """An NgramFilter over CRUXEval's 800 functions (default: under `config.benchmarks_root()`) plus other files."""
+    from codereasoner.config import benchmarks_root
+
+    path = path if path is not None else benchmarks_root() / "cruxeval" / "cruxeval.jsonl"
     return NgramFilter(load_texts([path, *extra]), n=n)

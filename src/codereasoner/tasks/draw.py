@@ -9,17 +9,16 @@ against CRUXEval plus any `data.benchmark_files` (StepCodeReasoner §4.2 uses 10
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 import sys
 from pathlib import Path
 from typing import Any
 
-from codereasoner.config import from_dict
+from codereasoner.config import benchmarks_root, from_dict
 from codereasoner.records import Program
 from codereasoner.tasks.config import DataConfig
 
-CRUXEVAL = Path("benchmarks") / "cruxeval" / "cruxeval.jsonl"
+CRUXEVAL = Path("cruxeval") / "cruxeval.jsonl"
 
 
 def draw_programs(data: DataConfig, n: int, seed: int) -> tuple[list[Program], dict[str, Any]]:
@@ -111,16 +110,9 @@ def benchmark_texts(data: DataConfig) -> tuple[list[str], list[str], list[str]]:
 
 
 def find_benchmark(relative: Path) -> Path | None:
-    """A shared benchmark file: under $CODEREASONER_BENCHMARKS, or a `shared/` folder above cwd or the package."""
-    env = os.environ.get("CODEREASONER_BENCHMARKS")
-    roots = [Path(env)] if env else []
-    for start in (Path.cwd(), Path(__file__).resolve()):
-        roots += [parent / "shared" for parent in [start, *start.parents]]
-    for root in roots:
-        path = root / relative
-        if path.is_file():
-            return path
-    return None
+    """A benchmark file under `config.benchmarks_root()`, or None when it is not there."""
+    path = benchmarks_root() / relative
+    return path if path.is_file() else None
 
 
 def _decontaminate(programs: list[Program], data: DataConfig) -> tuple[list[Program], dict[str, Any]]:

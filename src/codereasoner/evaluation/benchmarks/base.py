@@ -9,22 +9,16 @@ Data that is not shipped with the package is found by `resolve_data`, which name
 from __future__ import annotations
 
 import json
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from codereasoner.config import BENCHMARKS_ENV, benchmarks_root
 from codereasoner.evaluation.passk import mean_pass_at_k
 from codereasoner.records import Generation, Report, Task, Verdict
 
-ENV_VAR = "CODEREASONER_BENCHMARKS"
-
-
-def benchmarks_root() -> Path:
-    """Where benchmark data lives by default: $CODEREASONER_BENCHMARKS, else ../shared/benchmarks from cwd."""
-    env = os.environ.get(ENV_VAR)
-    return Path(env) if env else Path.cwd().parent / "shared" / "benchmarks"
+ENV_VAR = BENCHMARKS_ENV
 
 
 class Benchmark(ABC):
