@@ -58,3 +58,16 @@ def test_overrides_are_typed_and_validated():
 def test_describe_lists_dotted_keys_with_help():
     rows = {key: help_ for key, _, help_ in describe(Recipe)}
     assert rows["train.learning_rate"] == "peak learning rate"
+
+
+def test_benchmarks_root_follows_the_environment_variable(tmp_path, monkeypatch):
+    from codereasoner.config import benchmarks_root
+    from codereasoner.tasks.draw import CRUXEVAL, find_benchmark
+
+    (tmp_path / "cruxeval").mkdir()
+    (tmp_path / "cruxeval" / "cruxeval.jsonl").write_text("{}\n")
+    monkeypatch.setenv("CODEREASONER_BENCHMARKS", str(tmp_path))
+    assert benchmarks_root() == tmp_path
+    assert find_benchmark(CRUXEVAL) == tmp_path / "cruxeval" / "cruxeval.jsonl"
+    monkeypatch.setenv("CODEREASONER_BENCHMARKS", str(tmp_path / "elsewhere"))
+    assert find_benchmark(CRUXEVAL) is None
