@@ -1,7 +1,8 @@
 """`codereasoner quickstart`: the README's main job on the embedded tiny model, offline, on a CPU.
 
-build data (tiny recipe) → trace-guided SFT chains → tiny model from a config + locally trained tokenizer →
-SFT → GRPO → greedy accuracy of both models on the same held-out tasks (programs never seen in training).
+build data (tiny recipe) → SFT targets (trace-guided chains, or the bare answer as the tiny recipe sets) →
+tiny model from a config + locally trained tokenizer → SFT → RL tasks chosen by pass rate → GRPO →
+greedy accuracy of both models on the same held-out tasks (programs never seen in training).
 Writes DIR/report.json ({"sft": {"accuracy"}, "grpo": {"accuracy"}, "heldout_tasks", ...}), DIR/report.md
 and PNG curves (DIR/reward.png, DIR/accuracy.png). Every stage writes its result before the next starts,
 so rerunning the same command resumes (finished stages are skipped).
@@ -26,7 +27,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("-o", "--out", default="quickstart_out", help="output directory (default: quickstart_out)")
     p.add_argument("--threads", type=int, default=2, help="torch threads (default 2; use 1 on a shared CPU)")
     p.add_argument("--recipe", default="tiny", help="recipe name or YAML (default: tiny)")
-    p.add_argument("--programs", type=int, default=None, help="programs to draw (default: the recipe's quickstart size)")
+    p.add_argument("--programs", type=int, default=None,
+                   help="programs to draw (default 12000: >= 500 held-out tasks from unseen programs)")
     p.add_argument("--heldout", type=int, default=500, help="held-out tasks to evaluate on (default 500)")
     p.add_argument("--seed", type=int, default=0, help="seed for data, split and training")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -90,6 +92,14 @@ def quickstart(out_dir: str, recipe: str = "tiny", threads: int = 2, programs: i
     from codereasoner.train.heldout import accuracy, accuracy_callback
     from codereasoner.train.tiny import set_threads
 
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # library chatter (deprecations, weight loading) is not progress
+    hf_logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="trl")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rec = load_recipe(recipe, list(overrides or ()))
@@ -122,7 +132,7 @@ def quickstart(out_dir: str, recipe: str = "tiny", threads: int = 2, programs: i
             else:
                 samples = [Sample(task=t, completion=str(t.answer), origin="trace", verified=True) for t in sft_tasks]
             write_jsonl_atomic(samples_path, samples)
-        lap("chains", samples=len(samples))
+        lap("sft_data", samples=len(samples), chains=cfg.sft.chains)
 
         texts = [s.task.prompt + "\n" + s.completion for s in samples]
         model0 = runner.init_model(cfg, texts, out / "model0")
@@ -148,7 +158,8 @@ def quickstart(out_dir: str, recipe: str = "tiny", threads: int = 2, programs: i
                                  executor=executor, max_new_tokens=max_new)] if cfg.eval_every else []
         grpo_model = runner.run_grpo(sft_model, rl_tasks, cfg, out / "grpo", executor=executor, callbacks=cbs,
                                      progress=progress, reward_cfg=getattr(rec, "reward", None))
-        lap("grpo", steps=cfg.grpo.max_steps, reward=cfg.grpo.reward or "output")
+        lap("grpo", steps=cfg.grpo.max_steps, reward=cfg.grpo.reward or "output",
+            note="includes RL-task selection")
         grpo_acc = _accuracy_cached(out / "grpo" / "heldout_final.json", grpo_model, held, cfg, executor, max_new)
         lap("eval_grpo", accuracy=round(grpo_acc, 4))
 
@@ -161,6 +172,7 @@ def quickstart(out_dir: str, recipe: str = "tiny", threads: int = 2, programs: i
         "model": {"parameters": sum(p.numel() for p in model.parameters())},
         "data": {"programs": n_programs, "tasks": summary.total_tasks},
         "stages": stages,
+        "seconds": round(sum(v["seconds"] for v in stages.values()), 1),  # this run's stages (resumed ones ~0)
         "config": to_dict(cfg),
         "decoding": "greedy",
         "verifier": "strict",

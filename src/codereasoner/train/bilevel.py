@@ -38,6 +38,8 @@ def bilevel_advantages(
     if r.dim() != 2 or rf.dim() != 1 or r.shape[0] != rf.shape[0]:
         raise ValueError(f"step_rewards must be [G, n] and final_rewards [G]; got {tuple(r.shape)}, {tuple(rf.shape)}")
     n = r.shape[1]
+    if n == 0:  # no anchors: terminal-only (StepCodeReasoner trains n = 1 samples that way, §4.2)
+        return r.clone(), _normalise(rf - rf.mean(), rf.std(correction=0), eps)
     a_grp = _normalise(r - r.mean(0, keepdim=True), r.std(0, correction=0, keepdim=True), eps)
     if n > 1:
         # Mean of the future rewards r_{i+1..n}: reverse cumulative sums divided by the count n - i.

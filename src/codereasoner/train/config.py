@@ -97,6 +97,12 @@ class GRPOConfigSection:
     curriculum: tuple[int, ...] = field(
         default=(), metadata={"help": "difficulty levels in training order, e.g. 1,2,3 (empty: no curriculum)"}
     )
+    select_samples: int = field(default=0, metadata={
+        "help": "before RL, sample each task this many times with the start model and keep tasks whose pass rate "
+                "lies in [select_min, select_max] (0: no selection; TINY_MODEL_NOTES: aim for 30-70%)"})
+    select_min: float = field(default=0.1, metadata={"help": "lowest pass rate kept by the selection"})
+    select_max: float = field(default=0.9, metadata={"help": "highest pass rate kept by the selection"})
+    select_pool: int = field(default=0, metadata={"help": "tasks sampled for the selection (0: all)"})
     stage: Literal["execution", "codegen"] = field(
         default="execution", metadata={"help": "ExecVerify stage I (execution reasoning) or II (code generation)"}
     )
@@ -110,6 +116,8 @@ class GRPOConfigSection:
             raise ValueError(f"train.grpo.loss_type must be one of {', '.join(LOSS_TYPES)}, got {self.loss_type!r}")
         if self.lam < 0:
             raise ValueError("train.grpo.lam must be >= 0")
+        if not 0 <= self.select_min <= self.select_max <= 1:
+            raise ValueError("train.grpo.select_min/select_max must satisfy 0 <= min <= max <= 1")
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[Any], *, max_new_toke
         with torch.no_grad():
             for start in range(0, len(prompts), batch_size):
                 chunk = prompts[start:start + batch_size]
-                texts = [tokenizer.apply_chat_template(p if isinstance(p, list) else messages(p), tokenize=False, add_generation_prompt=True)
-                         for p in chunk]
+                texts = [tokenizer.apply_chat_template(p if isinstance(p, list) else messages(p), tokenize=False,
+                                                       add_generation_prompt=True) for p in chunk]
                 enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
                 kwargs = {"do_sample": False} if greedy else {"do_sample": True, "temperature": temperature}
                 ids = model.generate(**enc, max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id,
@@ -72,3 +72,16 @@ def accuracy_callback(tasks: Sequence[Task], tokenizer: Any, every: int, record:
                 record(state.global_step, acc)
 
     return HeldoutAccuracy()
+
+
+def pass_rates(model: Any, tokenizer: Any, tasks: Sequence[Task], k: int, *, executor: Any = None,
+               max_new_tokens: int = 64, temperature: float = 1.0, batch_size: int = 128) -> list[float]:
+    """Fraction of `k` sampled completions per task that the strict verifier accepts (RL task selection)."""
+    from codereasoner.rewards.verify import verify_batch
+    from codereasoner.train.sft import messages
+
+    prompts = [messages(t) for t in tasks for _ in range(k)]
+    completions = generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
+                           greedy=False, temperature=temperature)
+    verdicts = verify_batch([t for t in tasks for _ in range(k)], completions, mode="strict", executor=executor)
+    return [sum(v.correct for v in verdicts[i * k:(i + 1) * k]) / k for i in range(len(tasks))]

@@ -102,6 +102,15 @@ def _finish(trainer: Any, out: Path) -> Path:
     return final
 
 
+def _quiet(trainer: Any) -> Any:
+    """Drop transformers' PrinterCallback (added when tqdm is off): it prints every log dict on stdout, where
+    commands print only results. The logs still reach OUT/log.jsonl and `report_to`."""
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)
+    return trainer
+
+
 def _resume(out: Path) -> str | None:
     from codereasoner.train.grpo import last_checkpoint
 
@@ -121,7 +130,7 @@ def run_sft(model_path: str | Path, samples: Sequence[Sample], cfg: TrainConfig,
     set_threads(cfg.threads)
     model, tok = load(model_path, cfg)
     cbs = [log_callback(out / "log.jsonl"), *callbacks] + ([progress_callback("SFT")] if progress else [])
-    trainer = build_sft_trainer(model, tok, samples, cfg, out, callbacks=cbs)
+    trainer = _quiet(build_sft_trainer(model, tok, samples, cfg, out, callbacks=cbs))
     trainer.train(resume_from_checkpoint=_resume(out))
     return _finish(trainer, out)
 
@@ -141,16 +150,43 @@ def run_grpo(model_path: str | Path, tasks: Sequence[Task], cfg: TrainConfig, ou
     out.mkdir(parents=True, exist_ok=True)
     set_threads(cfg.threads)
     model, tok = load(model_path, cfg)
+    if cfg.grpo.select_samples:
+        tasks = select_tasks(model, tok, tasks, cfg, out, executor)
     name = reward or cfg.grpo.reward or "output"
     rewards = [trl_reward(name, executor, cfg=reward_cfg)]
     scorer = None
     if cfg.grpo.algorithm == "bilevel":
         scorer = anchor_step_scorer(executor)
     cbs = [log_callback(out / "log.jsonl"), *callbacks] + ([progress_callback("GRPO")] if progress else [])
-    trainer = build_grpo_trainer(model, tok, [rl_row(t) for t in tasks], cfg, out, rewards,
-                                 step_scorer=scorer, callbacks=cbs)
+    trainer = _quiet(build_grpo_trainer(model, tok, [rl_row(t) for t in tasks], cfg, out, rewards,
+                                        step_scorer=scorer, callbacks=cbs))
     trainer.train(resume_from_checkpoint=_resume(out))
     return _finish(trainer, out)
+
+
+def select_tasks(model: Any, tok: Any, tasks: Sequence[Task], cfg: TrainConfig, out: Path, executor: Any) -> list[Task]:
+    """Tasks whose sampled pass rate under the start model lies in [select_min, select_max]: groups that
+    are all right or all wrong carry no GRPO signal (TINY_MODEL_NOTES). Cached in OUT/selection.json."""
+    import random
+
+    from codereasoner.train.heldout import pass_rates
+
+    g = cfg.grpo
+    cache = out / "selection.json"
+    if cache.is_file():
+        keep = set(json.loads(cache.read_text(encoding="utf-8"))["kept"])
+        return [t for t in tasks if t.id in keep]
+    pool = list(tasks)
+    if g.select_pool and len(pool) > g.select_pool:
+        pool = random.Random(cfg.seed).sample(pool, g.select_pool)
+    rates = pass_rates(model, tok, pool, g.select_samples, executor=executor,
+                       max_new_tokens=g.max_completion_length, temperature=g.temperature)
+    kept = [t for t, p in zip(pool, rates) if g.select_min <= p <= g.select_max]
+    cache.write_text(json.dumps({"pool": len(pool), "kept": [t.id for t in kept],
+                                 "mean_pass_rate": sum(rates) / max(len(rates), 1)}), encoding="utf-8")
+    if not kept:
+        raise ValueError(f"no RL task has a pass rate in [{g.select_min}, {g.select_max}] under the start model")
+    return kept
 
 
 def anchor_step_scorer(executor: Any = None) -> Callable[[list[dict[str, Any]], list[str]], Any]:

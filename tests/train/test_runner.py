@@ -1,0 +1,92 @@
+"""Stages end to end on a micro model: SFT then GRPO through `runner`, resumable, and the CLIs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("trl")
+
+from codereasoner.config import apply_overrides  # noqa: E402
+from codereasoner.recipe import load_recipe  # noqa: E402
+from codereasoner.records import Sample, Task, to_json  # noqa: E402
+
+MICRO = ["tiny.hidden_size=32", "tiny.num_layers=1", "tiny.num_heads=2", "tiny.intermediate_size=64",
+         "tiny.vocab_size=300", "sft.max_steps=2", "sft.batch_size=4", "grpo.max_steps=1", "grpo.num_generations=2",
+         "grpo.prompts_per_step=2", "grpo.max_completion_length=4", "logging_steps=1", "save_steps=1", "threads=1",
+         "grpo.select_samples=0"]
+
+
+def _tasks(n: int = 12) -> list[Task]:
+    return [Task(id=f"t{i:02d}", kind="output", code=f"def f(x):\n    return x + {i % 4}", call=f"f({i})",
+                 question={"func": "f", "input": str(i)}, answer=str(i + i % 4),
+                 prompt=f"def f(x):\n    return x + {i % 4}\n>>> f({i})\n", difficulty=1) for i in range(n)]
+
+
+def test_sft_then_grpo_then_resume(tmp_path, executor):
+    from codereasoner.train import runner
+    from codereasoner.train.heldout import accuracy
+
+    cfg = apply_overrides(load_recipe("tiny").train, MICRO)
+    tasks = _tasks()
+    samples = [Sample(task=t, completion=str(t.answer), origin="trace", verified=True) for t in tasks]
+    start = runner.init_model(cfg, [s.task.prompt + s.completion for s in samples], tmp_path / "m0")
+    sft = runner.run_sft(start, samples, cfg, tmp_path / "sft", progress=False)
+    assert (sft / "config.json").is_file()
+    assert any("loss" in row for row in runner.read_log(tmp_path / "sft" / "log.jsonl"))
+    grpo = runner.run_grpo(sft, tasks, cfg, tmp_path / "grpo", executor=executor, progress=False)
+    assert (grpo / "tokenizer.json").is_file()
+    # a finished stage is skipped: same path back, nothing retrained
+    mtime = (grpo / "config.json").stat().st_mtime
+    assert runner.run_grpo(sft, tasks, cfg, tmp_path / "grpo", executor=executor, progress=False) == grpo
+    assert (grpo / "config.json").stat().st_mtime == mtime
+    model, tok = runner.load(grpo, cfg)
+    acc, verdicts = accuracy(model, tok, tasks[:4], executor=executor, max_new_tokens=4)
+    assert 0.0 <= acc <= 1.0 and len(verdicts) == 4
+
+
+def test_rl_task_selection_by_pass_rate(tmp_path, executor):
+    from codereasoner.train import runner
+
+    cfg = apply_overrides(load_recipe("tiny").train, [*MICRO, "grpo.select_samples=2", "grpo.select_min=0",
+                                                      "grpo.select_max=1", "grpo.select_pool=0"])
+    tasks = _tasks(6)
+    start = runner.init_model(cfg, [t.prompt for t in tasks], tmp_path / "m0")
+    model, tok = runner.load(start, cfg)
+    (tmp_path / "g").mkdir()
+    kept = runner.select_tasks(model, tok, tasks, cfg, tmp_path / "g", executor)
+    assert kept == tasks  # [0, 1] keeps everything
+    cached = json.loads((tmp_path / "g" / "selection.json").read_text())
+    assert cached["pool"] == 6 and 0.0 <= cached["mean_pass_rate"] <= 1.0
+
+
+def test_train_cli_sft(tmp_path, capsys):
+    from codereasoner.cli.main import main
+
+    (tmp_path / "data" / "tasks").mkdir(parents=True)
+    (tmp_path / "data" / "tasks" / "tasks-00000.jsonl").write_text(
+        "".join(json.dumps(to_json(t)) + "\n" for t in _tasks()))
+    args = ["train", "sft", "--recipe", "tiny", "--data", str(tmp_path / "data"), "-o", str(tmp_path / "run"),
+            "--no-progress", "--set", "train.sft.chains=false"] + [x for m in MICRO for x in ("--set", f"train.{m}")]
+    assert main(args) == 0
+    assert capsys.readouterr().out.strip().endswith("final")
+    assert main(["train", "grpo", "--recipe", "tiny", "--data", str(tmp_path / "data"), "-o", str(tmp_path / "g")]) == 2
+
+
+@pytest.mark.slow
+def test_quickstart_end_to_end(tmp_path):
+    """The README's main job at a reduced size: every artefact is written and the report is consistent."""
+    from codereasoner.cli.main import main
+
+    out = tmp_path / "qs"
+    args = ["quickstart", "-o", str(out), "--threads", "1", "--programs", "1500", "--heldout", "100", "--no-progress",
+            "--set", "train.sft.max_steps=20", "--set", "train.grpo.max_steps=2", "--set", "train.eval_every=0",
+            "--set", "train.grpo.select_samples=0"]
+    assert main(args) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["heldout_tasks"] == 100
+    for key in ("sft", "grpo"):
+        assert 0.0 <= report[key]["accuracy"] <= 1.0
+    assert (out / "report.md").is_file() and (out / "reward.png").is_file() and (out / "accuracy.png").is_file()
+    assert main(args) == 0  # resumes: every stage already done
