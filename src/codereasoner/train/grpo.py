@@ -40,15 +40,12 @@ def grpo_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool, n_rows: i
     """TRL `GRPOConfig` with every field the papers fix written out (nothing left to TRL's defaults)."""
     from trl import GRPOConfig
 
+    from codereasoner.train.sft import runtime_args
+
     g = cfg.grpo
     completions_per_step = g.prompts_per_step * g.num_generations
     return GRPOConfig(
-        output_dir=str(out_dir),
-        use_cpu=use_cpu,
-        bf16=not use_cpu and cfg.dtype == "bfloat16",
-        fp16=not use_cpu and cfg.dtype == "float16",
-        gradient_checkpointing=not use_cpu,  # CPU: ~2x faster without (TINY_MODEL_NOTES)
-        seed=cfg.seed,
+        **runtime_args(cfg, out_dir, use_cpu=use_cpu),
         per_device_train_batch_size=completions_per_step,
         gradient_accumulation_steps=1,
         steps_per_generation=g.steps_per_generation,
@@ -74,14 +71,7 @@ def grpo_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool, n_rows: i
         shuffle_dataset=not g.curriculum,  # the curriculum fixes the order itself
         remove_unused_columns=False,  # reward functions read the `task` column
         use_vllm=cfg.use_vllm,
-        logging_steps=cfg.logging_steps,
-        save_strategy="steps",
-        save_steps=cfg.save_steps,
-        save_total_limit=2,
-        report_to=cfg.report_to,
-        disable_tqdm=True,  # our progress bar (quickstart) or TRL logs on stderr
         log_completions=False,
-        dataloader_num_workers=0,
     )
 
 

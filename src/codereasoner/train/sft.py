@@ -41,18 +41,32 @@ def rl_row(task: Task) -> dict[str, Any]:
     return {"prompt": messages(task), "difficulty": task.difficulty, **task_columns(task)}
 
 
+def runtime_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool) -> dict[str, Any]:
+    """The TrainingArguments fields SFT and GRPO share: device, precision, seed, logging and checkpoints."""
+    return dict(
+        output_dir=str(out_dir),
+        use_cpu=use_cpu,
+        bf16=not use_cpu and cfg.dtype == "bfloat16",
+        fp16=not use_cpu and cfg.dtype == "float16",
+        activation_checkpointing=not use_cpu,  # CPU: ~2x faster without (TINY_MODEL_NOTES)
+        seed=cfg.seed,
+        logging_steps=cfg.logging_steps,
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        save_total_limit=2,
+        report_to=cfg.report_to,
+        disable_tqdm=True,  # our progress bar (quickstart) or TRL logs on stderr
+        dataloader_num_workers=0,
+    )
+
+
 def sft_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool) -> Any:
     """TRL `SFTConfig` with every field set from our config."""
     from trl import SFTConfig
 
     s = cfg.sft
     return SFTConfig(
-        output_dir=str(out_dir),
-        use_cpu=use_cpu,
-        bf16=not use_cpu and cfg.dtype == "bfloat16",
-        fp16=not use_cpu and cfg.dtype == "float16",
-        gradient_checkpointing=not use_cpu,  # CPU: ~2x faster without (TINY_MODEL_NOTES)
-        seed=cfg.seed,
+        **runtime_args(cfg, out_dir, use_cpu=use_cpu),
         per_device_train_batch_size=s.batch_size,
         gradient_accumulation_steps=s.gradient_accumulation_steps,
         learning_rate=s.learning_rate,
@@ -65,13 +79,6 @@ def sft_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool) -> Any:
         completion_only_loss=True,
         packing=False,
         loss_type="nll",
-        logging_steps=cfg.logging_steps,
-        save_strategy="steps",
-        save_steps=cfg.save_steps,
-        save_total_limit=2,
-        report_to=cfg.report_to,
-        disable_tqdm=True,
-        dataloader_num_workers=0,
     )
 
 
