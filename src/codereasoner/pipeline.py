@@ -15,7 +15,6 @@ written atomically, so a kill -9 loses at most the shard in progress, which the 
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 from collections import Counter
@@ -26,6 +25,7 @@ from typing import Any
 
 from codereasoner.config import apply_overrides, to_dict
 from codereasoner.jsonl import dumps, write_atomic
+from codereasoner.outdir import claim
 from codereasoner.records import Task
 from codereasoner.recipe import Recipe, load_recipe
 from codereasoner.tasks.config import DataConfig
@@ -33,6 +33,7 @@ from codereasoner.tasks.config import DataConfig
 __all__ = ["DataConfig", "DataSummary", "build_data"]
 
 PARAMS_FILE = ".build/params.json"
+OWNED = ("tasks", ".build", "programs.jsonl", "README.md", "config.json")  # what --overwrite deletes
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,7 @@ def build_data(recipe: Recipe | str, n: int, seed: int, out_dir: str | Path, wor
                overrides: Sequence[str] = ()) -> DataSummary:
     """Build the recipe's tasks from `n` drawn programs (before dedup/decontamination/engine filters)."""
     from codereasoner import __version__
-    from codereasoner.tasks import card, draw
-    from codereasoner.tasks.build import kinds_for, shard_tasks, task_line
+    from codereasoner.tasks.build import kinds_for
 
     start = time.perf_counter()
     if isinstance(recipe, str):
@@ -71,14 +71,24 @@ def build_data(recipe: Recipe | str, n: int, seed: int, out_dir: str | Path, wor
         raise ValueError(f"n must be at least 1, got {n}")
     data = recipe.data
     kinds = kinds_for(data)  # fails fast on unknown kinds or styles, before any work
-    from codereasoner.execution import ExecLimits, Executor
-
     out = Path(out_dir)
     build = {"n": n, "seed": seed, "python": _python(), "codereasoner": __version__}
     # What the data depends on (the resume check); other recipe sections (train, reward, ...) do not matter.
-    params = json.loads(json.dumps({"recipe": recipe.name, "data": to_dict(data), **build}))  # tuples → lists
-    _prepare(out, params, resume=resume, overwrite=overwrite)
+    params = {"recipe": recipe.name, "data": to_dict(data), **build}
+    with claim(out, params, what="data build", owned=OWNED, marker=PARAMS_FILE, resume=resume,
+               overwrite=overwrite):
+        return _build(recipe, n, seed, out, workers, progress, kinds, build, start)
 
+
+def _build(recipe: Recipe, n: int, seed: int, out: Path, workers: int | None, progress: bool,
+           kinds: dict[str, Any], build: dict[str, Any], start: float) -> DataSummary:
+    from codereasoner.execution import ExecLimits, Executor
+    from codereasoner.outdir import plain
+    from codereasoner.tasks import card, draw
+    from codereasoner.tasks.build import shard_tasks, task_line
+
+    data = recipe.data
+    params = plain({"recipe": recipe.name, "data": to_dict(data), **build})
     programs, program_counts = draw.draw_programs(data, n, seed)
     shards = [programs[i:i + data.shard_size] for i in range(0, len(programs), data.shard_size)] or [[]]
     limits = ExecLimits(timeout_s=data.timeout_s, max_steps=data.max_steps)
@@ -124,30 +134,6 @@ def build_data(recipe: Recipe | str, n: int, seed: int, out_dir: str | Path, wor
 
 def _python() -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
-
-
-def _prepare(out: Path, params: dict[str, Any], *, resume: bool, overwrite: bool) -> None:
-    """Create DIR, or check that an existing DIR holds a build of the same parameters (then resume it)."""
-    marker = out / PARAMS_FILE
-    if out.exists() and any(out.iterdir()):
-        if overwrite:
-            for name in ("tasks", ".build"):
-                shutil.rmtree(out / name, ignore_errors=True)
-            for name in ("programs.jsonl", "README.md", "config.json"):
-                (out / name).unlink(missing_ok=True)
-        elif not marker.exists():
-            raise ValueError(f"{out} exists and is not a data build; use --overwrite or another -o")
-        else:
-            old = json.loads(marker.read_text(encoding="utf-8"))
-            if old != params:
-                changed = sorted(k for k in params if old.get(k) != params[k])
-                raise ValueError(f"{out} holds a build with different {', '.join(changed)}; "
-                                 "use --overwrite or another -o")
-            if not resume:
-                raise ValueError(f"{out} holds a build already; use --overwrite to start over")
-    for stale in [*out.glob("tasks/.*.tmp"), *out.glob(".build/.*.tmp"), *out.glob(".*.tmp")]:
-        stale.unlink()  # a temp file of a write that a kill interrupted
-    write_atomic(marker, json.dumps(params, indent=2, sort_keys=True) + "\n")
 
 
 def _merge(stats: list[dict[str, Any]]) -> dict[str, Any]:
