@@ -1,7 +1,7 @@
 """Orchestration: `build_data` — recipe → programs → engine checks → traced runs → tasks → sharded JSONL.
 
 Reads nothing but the recipe (and the benchmark files used for decontamination); writes under DIR:
-  tasks/tasks-00000.jsonl …  task records (DESIGN.md), one shard per `data.shard_size` programs
+  tasks/<kind>-00000.jsonl … task records (docs/formats.md), one file per kind per `data.shard_size` programs
   programs.jsonl             the programs the tasks came from
   README.md                  the dataset card (counts by kind and difficulty, anchors, drops, examples)
   config.json                the resolved recipe and build parameters
@@ -86,6 +86,7 @@ def _build(recipe: Recipe, n: int, seed: int, out: Path, workers: int | None, pr
     from codereasoner.outdir import plain
     from codereasoner.tasks import card, draw
     from codereasoner.tasks.build import shard_tasks, task_line
+    from codereasoner.tasks.dataset import task_file
 
     data = recipe.data
     params = plain({"recipe": recipe.name, "data": to_dict(data), **build})
@@ -108,7 +109,11 @@ def _build(recipe: Recipe, n: int, seed: int, out: Path, workers: int | None, pr
                 executor = Executor(workers=workers, limits=limits)
             tasks, kept, shard_stats = shard_tasks(shard, kinds, data, recipe.name, seed, executor, limits,
                                                    on_progress=bar.update)
-            write_atomic(out / "tasks" / f"tasks-{k:05d}.jsonl", "".join(task_line(t) + "\n" for t in tasks))
+            by_kind: dict[str, list[str]] = {}  # one kind per file: the card's configs select kinds by file name
+            for t in tasks:
+                by_kind.setdefault(t.kind, []).append(task_line(t) + "\n")
+            for kind, lines in by_kind.items():
+                write_atomic(task_file(out, kind, k), "".join(lines))
             write_atomic(out / ".build" / f"programs-{k:05d}.jsonl", "".join(dumps(p) + "\n" for p in kept))
             write_atomic(done, json.dumps(shard_stats, sort_keys=True))  # last: marks the shard done
             stats.append(shard_stats)
@@ -152,7 +157,7 @@ def _examples(out: Path, kinds: dict[str, Any], per_kind: int = 1) -> list[Task]
     from codereasoner.jsonl import read_records
 
     found: dict[str, list[Task]] = {}
-    for path in sorted((out / "tasks").glob("tasks-*.jsonl")):
+    for path in sorted((out / "tasks").glob("*.jsonl")):
         for task in read_records(path, Task):
             if isinstance(task, Task) and len(found.setdefault(task.kind, [])) < per_kind:
                 found[task.kind].append(task)

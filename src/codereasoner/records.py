@@ -1,13 +1,14 @@
 """The typed records every pipeline stage reads and writes, and their one JSON codec.
 
 Stages talk only through these frozen dataclasses. On disk each record is one JSON object per line
-(see DESIGN.md for the field contracts); unknown JSON keys land in `meta` and are written back unchanged.
+(docs/formats.md has every field); unknown JSON keys land in `meta` and are written back unchanged.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import types
 import typing
 from collections.abc import Mapping
@@ -16,6 +17,10 @@ from typing import Any, TypeVar
 
 JSON = Any  # a value that round-trips through json.dumps/json.loads
 R = TypeVar("R")
+
+# Field metadata: the field is written as JSON *text* (a string column), whatever its value's type, so
+# that every column of a file has one type (pyarrow, `datasets`); `from_json` reads both forms.
+AS_JSON_TEXT = {"on_disk": "json_text"}
 
 
 class RunStatus(enum.StrEnum):
@@ -116,8 +121,8 @@ class Task:
     kind: str
     code: str
     call: str
-    question: Mapping[str, JSON]
-    answer: JSON
+    question: Mapping[str, JSON] = field(metadata=AS_JSON_TEXT)  # on disk: JSON text, e.g. "{\"line\": 3}"
+    answer: JSON = field(metadata=AS_JSON_TEXT)  # on disk: JSON text; its value's type varies by kind
     prompt: str = ""
     difficulty: int = 0
     recipe: str = ""
@@ -191,6 +196,8 @@ def to_json(record: Any) -> JSON:
                 meta = value
                 continue
             out[f.name] = to_json(value)
+            if f.metadata.get("on_disk") == "json_text":
+                out[f.name] = json.dumps(out[f.name], ensure_ascii=False)
         for key, value in meta.items():
             out.setdefault(key, value)
         return out
@@ -255,13 +262,17 @@ def from_json(cls: type[R], obj: JSON, where: str = "<record>") -> R:
     hints = _hints(cls)  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {}
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    text_form = _in_text_form(cls, obj)
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name == "meta" or f.name not in obj:
             has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
             if f.name != "meta" and not has_default:
                 raise ValueError(f"{where}: missing field {f.name!r}")
             continue
-        kwargs[f.name] = _decode(hints[f.name], obj[f.name], f"{where}: field {f.name!r}")
+        value = obj[f.name]
+        if text_form and f.metadata.get("on_disk") == "json_text":
+            value = _parse_text(value, f"{where}: field {f.name!r}")
+        kwargs[f.name] = _decode(hints[f.name], value, f"{where}: field {f.name!r}")
     if "meta" in names:
         extra = {k: v for k, v in obj.items() if k not in names}
         if isinstance(obj.get("meta"), Mapping):
@@ -271,3 +282,25 @@ def from_json(cls: type[R], obj: JSON, where: str = "<record>") -> R:
         return cls(**kwargs)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{where}: {e}") from None
+
+
+def _in_text_form(cls: type, obj: Mapping[str, Any]) -> bool:
+    """Whether `obj` is in the on-disk form with JSON-text fields, or the older form with plain JSON values.
+
+    An old-form `answer` can itself be a string, so a string answer alone says nothing: the form is told by
+    a JSON-text field that is an object in memory (`Task.question`), which is a string only in the new form.
+    """
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.metadata.get("on_disk") == "json_text" and f.name in obj:
+            if typing.get_origin(_hints(cls)[f.name]) in (Mapping, dict):
+                return isinstance(obj[f.name], str)
+    return False
+
+
+def _parse_text(value: Any, where: str) -> Any:
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: expected JSON text (a string), got {type(value).__name__}")
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{where}: not valid JSON text ({e.msg} at column {e.colno})") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import json
 import types
 
 import pytest
@@ -70,6 +69,7 @@ def test_tiny_grpo_smoke(tmp_path, algorithm):
     from codereasoner.recipe import load_recipe
     from codereasoner.train.grpo import build_grpo_trainer, last_checkpoint
     from codereasoner.train.sft import rl_row
+    from codereasoner.rewards.adapters import task_from_column
     from codereasoner.train.tiny import TinySpec, build_model, train_tokenizer
 
     tasks = [_task(i) for i in range(16)]
@@ -81,7 +81,7 @@ def test_tiny_grpo_smoke(tmp_path, algorithm):
 
     def reward(prompts, completions, task, **kw):
         # partial credit on the first character so that groups differ
-        return [float(c[0]["content"][:1] == json.loads(t)["answer"][:1]) + 0.1 * len(c[0]["content"])
+        return [float(c[0]["content"][:1] == task_from_column(t).answer[:1]) + 0.1 * len(c[0]["content"])
                 for c, t in zip(completions, task)]
 
     def scorer(rows, completions):

@@ -78,6 +78,8 @@ def run_inspect(args: argparse.Namespace) -> int:
     if not card.is_file():
         raise FileNotFoundError(f"{card} not found: is {args.dir} a finished `codereasoner data build`?")
     text = card.read_text(encoding="utf-8")
+    if text.startswith("---\n"):  # the YAML front matter is for the hub's tools, not for reading
+        text = text.split("\n---\n", 1)[-1]
     # The summary is everything before the examples; the examples can be long.
-    print(text.split("\n## Examples", 1)[0].rstrip())
+    print(text.split("\n## Examples", 1)[0].strip())
     return 0

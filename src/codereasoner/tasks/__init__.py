@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from codereasoner.registry import Registry
 from codereasoner.tasks.base import KindOptions, Parsed, TaskKind
+from codereasoner.tasks.dataset import iter_tasks, load_tasks, task_from_row
 
 TASK_KINDS = Registry[type[TaskKind]]("task kind")
 
@@ -31,4 +32,4 @@ def get_kind(name: str, options: KindOptions | None = None) -> TaskKind:
     return TASK_KINDS.get(name)(options)
 
 
-__all__ = ["TASK_KINDS", "KindOptions", "Parsed", "TaskKind", "get_kind"]
+__all__ = ["TASK_KINDS", "KindOptions", "Parsed", "TaskKind", "get_kind", "iter_tasks", "load_tasks", "task_from_row"]

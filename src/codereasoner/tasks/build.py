@@ -124,7 +124,8 @@ def task_line(task: Task) -> str:
     Same keys, order and text (meta merged at top level without overriding a field); a test checks it.
     """
     obj: dict[str, Any] = {"id": task.id, "kind": task.kind, "code": task.code, "call": task.call,
-                           "question": task.question, "answer": task.answer, "prompt": task.prompt,
+                           "question": json.dumps(task.question, ensure_ascii=False),  # JSON text, as the codec
+                           "answer": json.dumps(task.answer, ensure_ascii=False), "prompt": task.prompt,
                            "difficulty": task.difficulty, "recipe": task.recipe}
     for key, value in task.meta.items():
         obj.setdefault(key, value)

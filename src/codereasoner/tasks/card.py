@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from codereasoner.records import Task
+from codereasoner.tasks.dataset import front_matter, licence
 
 EXAMPLE_CHARS = 1500  # prompts longer than this are cut in the card (the data files hold them whole)
 
@@ -17,14 +18,19 @@ EXAMPLE_CHARS = 1500  # prompts longer than this are cut in the card (the data f
 def render_card(recipe: Any, params: Mapping[str, Any], programs: Mapping[str, Any], total: Mapping[str, Any],
                 examples: Sequence[Task], diversity: Any) -> str:
     tasks: Mapping[str, int] = total["tasks"]
+    sources = recipe.data.sources
     lines = [
+        front_matter([k for k, v in tasks.items() if v], sources, f"codereasoner {recipe.name}"),
         f"# codereasoner data: recipe `{recipe.name}`",
         "",
         recipe.description or "",
         "",
         f"Built by `codereasoner data build --recipe {recipe.name} --n {params['n']} --seed {params['seed']}` "
         f"(codereasoner {params['codereasoner']}, traces from CPython {params['python']}; the resolved recipe is "
-        "in `config.json`). Load with `datasets.load_dataset(\"json\", data_files=\"tasks/*.jsonl\")`.",
+        "in `config.json`). Load with `datasets.load_dataset(\"DIR\", \"all\")` (or a kind, or `programs`), "
+        "or as typed records with `codereasoner.tasks.load_tasks(\"DIR\")`; `question` and `answer` are JSON text.",
+        "",
+        f"Licence: {licence(sources)[1]}",
         "",
         f"**{sum(tasks.values())} tasks** from {programs.get('kept', 0)} programs.",
         "",
