@@ -89,7 +89,7 @@ def test_jensen_shannon_known_values():
     # p = (1, 0), q = (1/2, 1/2): m = (3/4, 1/4); JS = 1/2 KL(p||m) + 1/2 KL(q||m)
     expected = 0.5 * math.log2(4 / 3) + 0.5 * (0.5 * math.log2(2 / 3) + 0.5 * math.log2(2))
     assert jensen_shannon({"a": 1}, {"a": 1, "b": 1}) == pytest.approx(expected)
-    assert jensen_shannon({"a": 1}, {"a": 1, "b": 1}) == jensen_shannon({"a": 1, "b": 1}, {"a": 1})
+    assert jensen_shannon({"a": 1}, {"a": 1, "b": 1}) == pytest.approx(jensen_shannon({"a": 1, "b": 1}, {"a": 1}))
     with pytest.raises(ValueError):
         jensen_shannon({}, {"a": 1})
 
@@ -179,3 +179,25 @@ def test_check_targets():
                   constructs={c: 0.04 for c in CONSTRUCTS}, string_args_with_space=0.08)
     assert not any(c.passed for c in check_targets(bad, ref))
     assert not check_targets(Realism(programs=0, functions=0), ref)[0].passed  # unmeasured never passes
+
+
+@pytest.mark.parametrize("code,found", [
+    ("def f(xs):\n    t = 0\n    for x in xs:\n        t += 1\n    return t", {"unused_loop_var"}),
+    ("def f(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t", set()),
+    ("def f(xs):\n    for _ in xs:\n        pass\n    return 1", set()),
+    ("def f(d):\n    return [1 for k, v in d.items() if v]", {"unused_loop_var"}),
+    ("def f(d):\n    return [k for k, v in d.items() if v]", set()),
+    ("def f(s):\n    t = s.upper()\n    return s", {"dead_local"}),
+    ("def f(s):\n    n = 0\n    n += 1\n    return s", {"dead_local"}),
+    ("def f(s):\n    return s == s", {"identical_operands"}),
+    ("def f(s):\n    return s.lower() or s.lower()", {"identical_operands"}),
+    ("def f(n):\n    return n - n", {"identical_operands"}),
+    ("def f(n):\n    return n * n + n + n", set()),  # squaring and doubling are real code
+    ("def f(s):\n    return s.count('a') == 3", {"literal_compare_return"}),
+    ("def f(s, t):\n    return s.count('a') == t", set()),
+    ("def f(:", set()),
+])
+def test_degenerate_constructs(code, found):
+    from codereasoner.programs.stats import degenerate_constructs
+
+    assert degenerate_constructs(code) == found

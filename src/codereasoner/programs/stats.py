@@ -8,6 +8,7 @@ One set of pure measures, applied identically to the framework's programs and to
 - trivial outputs: results that are a bool, None, 0, +-1 or empty;
 - method-call frequencies (`x.name(...)` per function) and their Jensen-Shannon divergence to a reference;
 - constructs: share of functions with a comprehension, ternary, try, break/continue, f-string, ... ;
+- degenerate constructs (unused loop variables, dead locals, `x == x`, `return expr == literal`);
 - string arguments (at any depth of the call's literals) that contain a space;
 - lines per function, trace line-steps per level, output types.
 
@@ -35,6 +36,7 @@ from codereasoner.records import Program, Run
 
 TARGETED = ("comprehension", "ternary", "try", "break_continue", "fstring")  # issue targets: >= half the reference
 CONSTRUCTS = TARGETED + ("slicing", "while", "index_loop", "lambda", "recursion", "helper")
+DEGENERATE = ("unused_loop_var", "dead_local", "identical_operands", "literal_compare_return")
 INDEPENDENCE_INPUTS = 4  # distinct inputs that must run ok before a function counts as measured
 _CANDIDATES = 8  # calls tried per function (own + mutations): some mutations raise
 
@@ -86,6 +88,71 @@ def _is_index_loop(node: ast.expr) -> bool:
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
             and any(isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id == "len"
                     for arg in node.args for a in ast.walk(arg)))
+
+
+_CONSTANT_OPS = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.BitAnd, ast.BitOr, ast.BitXor)
+
+
+def _reads(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _targets(node: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not n.id.startswith("_")}
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def degenerate_constructs(code: str) -> frozenset[str]:
+    """Constructs real code rarely has, found by `ast` (one definition for measuring and filtering):
+
+    - unused_loop_var: a `for` (or comprehension) binds a name (not `_`-prefixed) its body never reads;
+    - dead_local: a function assigns a local it never reads (parameters excepted);
+    - identical_operands: `x == x`, `a and a`, `x - x`, ... (but not `x + x` or `x * x`: doubling and squaring);
+    - literal_compare_return: `return <expr> <cmp> <literal>`: the result is a bool read off one comparison.
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return frozenset()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.For):
+            body = _reads(ast.Module(body=node.body + node.orelse, type_ignores=[]))
+            if _targets(node.target) - body:
+                found.add("unused_loop_var")
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            used = set().union(*(_reads(p) for p in parts), *(_reads(c) for g in node.generators for c in g.ifs),
+                               *(_reads(g.iter) for g in node.generators[1:]))
+            if any(_targets(g.target) - used for g in node.generators):
+                found.add("unused_loop_var")
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+            if ast.dump(node.left) == ast.dump(node.comparators[0]):
+                found.add("identical_operands")
+        elif isinstance(node, ast.BoolOp):
+            dumps = [ast.dump(v) for v in node.values]
+            if len(set(dumps)) < len(dumps):
+                found.add("identical_operands")
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, _CONSTANT_OPS):
+            if ast.dump(node.left) == ast.dump(node.right):
+                found.add("identical_operands")
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Compare):
+            if any(_is_literal(c) for c in [node.value.left, *node.value.comparators]):
+                found.add("literal_compare_return")
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            params = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
+            stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            loops = set().union(*(_targets(n.target) for n in ast.walk(node) if isinstance(n, (ast.For, ast.comprehension))))
+            if stored - params - loops - _reads(node) - {"_"}:
+                found.add("dead_local")
+    return frozenset(found)
 
 
 def string_arguments(call: str) -> list[str]:
@@ -145,7 +212,7 @@ def jensen_shannon(p: Mapping[str, float], q: Mapping[str, float]) -> float:
     if sp <= 0 or sq <= 0:
         raise ValueError("jensen_shannon needs two non-empty distributions")
     total = 0.0
-    for key in set(p) | set(q):
+    for key in sorted(set(p) | set(q)):  # a fixed order: the same sum under any hash seed
         a, b = p.get(key, 0) / sp, q.get(key, 0) / sq
         m = (a + b) / 2
         if a:
@@ -225,6 +292,7 @@ class Realism:
     method_calls: dict[str, int] = field(default_factory=dict)
     method_jsd: float | None = None  # to the reference's method calls, when one was given
     constructs: dict[str, float] = field(default_factory=dict)
+    degenerate: dict[str, float] = field(default_factory=dict)  # share of functions with each (DEGENERATE)
     string_args: int = 0
     string_args_with_space: float | None = None
     empty_collection_args: float | None = None  # share of collection arguments that are empty
@@ -269,17 +337,20 @@ def measure(programs: Sequence[Program], runs: Sequence[Run] | None = None, *,
         by_code.setdefault(p.code, p)
     methods: Counter[str] = Counter()
     constructs: Counter[str] = Counter()
+    degenerate: Counter[str] = Counter()
     lines: list[tuple[int, int]] = []
     for code, p in by_code.items():
         m, found, n = code_features(code)
         methods.update(m)
         constructs.update(found)
+        degenerate.update(degenerate_constructs(code))
         lines.append((p.difficulty, n))
     strings = [s for p in programs for s in string_arguments(p.call)]
     empties = [e for p in programs for e in _collection_args(p.call)]
     report = Realism(
         programs=len(programs), functions=len(by_code), method_calls=dict(methods.most_common()),
         constructs={c: round(constructs[c] / max(1, len(by_code)), 4) for c in CONSTRUCTS},
+        degenerate={d: round(degenerate[d] / max(1, len(by_code)), 4) for d in DEGENERATE},
         string_args=len(strings), string_args_with_space=_share(sum(" " in s for s in strings), len(strings)),
         empty_collection_args=_share(sum(empties), len(empties)),
         lines_mean=round(sum(n for _, n in lines) / max(1, len(lines)), 2), lines_per_level=_mean_by(lines),
