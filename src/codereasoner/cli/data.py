@@ -1,4 +1,5 @@
-"""`codereasoner data build|inspect`: make a recipe's verified execution-reasoning tasks, or summarise a build."""
+"""`codereasoner data build|inspect|push`: make a recipe's verified execution-reasoning tasks, summarise a build,
+or publish it as a Hugging Face dataset."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ BUILD_EXAMPLE = "example: codereasoner data build --recipe execverify --n 150 --
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("data", help="build task data from programs (build) or summarise it (inspect)",
+    parser = subparsers.add_parser("data", help="build task data from programs (build), summarise it (inspect), publish it (push)",
                                    description="Build verified execution-reasoning tasks from programs.",
                                    epilog=BUILD_EXAMPLE)
-    sub = parser.add_subparsers(dest="data_command", metavar="{build,inspect}")
+    sub = parser.add_subparsers(dest="data_command", metavar="{build,inspect,push}")
     build = sub.add_parser(
         "build", help="programs → engine → traces → tasks (sharded JSONL + dataset card)",
         description="Draw N programs from the recipe's sources, keep those the engine runs cleanly, trace them and "
@@ -37,6 +38,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              epilog="example: codereasoner data inspect data/execverify")
     inspect.add_argument("dir", metavar="DIR")
     inspect.set_defaults(run=run_inspect)
+    push = sub.add_parser(
+        "push", help="upload a build to the Hugging Face hub as a dataset repository",
+        description="Upload DIR's card, config.json, programs.jsonl and tasks/*.jsonl to the dataset repository "
+                    "ORG/NAME (created if missing; task files the build lacks are deleted there). The files are "
+                    "checked first (finished build, one type per column). The token comes from --token, $HF_TOKEN "
+                    "or `hf auth login`; $HF_ENDPOINT selects another hub. Afterwards "
+                    "`datasets.load_dataset(\"ORG/NAME\", \"output\")` loads one kind.",
+        epilog="example: codereasoner data push data/execverify --repo my-org/execverify-tasks --private",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    push.add_argument("dir", metavar="DIR", help="a finished `codereasoner data build` output folder")
+    push.add_argument("--repo", required=True, metavar="ORG/NAME", help="dataset repository id on the hub")
+    push.add_argument("--private", action="store_true", help="create the repository private (if it is new)")
+    push.add_argument("--token", default=None, help="hub token (default: $HF_TOKEN or the saved login)")
+    push.add_argument("--revision", default=None, help="branch to commit to (default: main)")
+    push.add_argument("--message", default=None, help="commit message")
+    push.set_defaults(run=run_push)
     parser.set_defaults(run=lambda args: _usage(parser))
 
 
@@ -82,4 +99,17 @@ def run_inspect(args: argparse.Namespace) -> int:
         text = text.split("\n---\n", 1)[-1]
     # The summary is everything before the examples; the examples can be long.
     print(text.split("\n## Examples", 1)[0].strip())
+    return 0
+
+
+def run_push(args: argparse.Namespace) -> int:
+    from codereasoner.tasks.hub import push
+
+    try:
+        url = push(args.dir, args.repo, private=args.private, token=args.token, revision=args.revision,
+                   message=args.message)
+    except ImportError as e:
+        print(f"codereasoner: error: {e}", file=sys.stderr)
+        return 2
+    print(url)
     return 0
