@@ -63,21 +63,24 @@ def test_same_parameters_resume_and_different_ones_are_refused_by_dotted_key(tmp
     assert check_params(tmp_path / "d", params, what="data build") is True  # tuples compare as the JSON lists
     with pytest.raises(ValueError, match=r"holds a data build with different data\.ngram, n;"):
         check_params(tmp_path / "d", {"n": 6, "data": {"ngram": 8, "kinds": ["output"]}}, what="data build")
-    with pytest.raises(ValueError, match="already; use --overwrite"):
+    with pytest.raises(ValueError, match="holds a data build already"):
         check_params(tmp_path / "d", params, what="data build", resume=False)
     assert json.loads((tmp_path / "d" / "params.json").read_text())["data"]["ngram"] == 10  # unchanged
 
 
 def test_overwrite_deletes_only_the_jobs_own_outputs(tmp_path):
-    check_params(tmp_path, {"a": 1}, what="run", owned=("model", "log.jsonl"))
+    check_params(tmp_path, {"a": 1}, what="run", owned=("model", "log.*"))
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "w.bin").write_text("x")
     (tmp_path / "log.jsonl").write_text("{}\n")
     (tmp_path / "notes.txt").write_text("mine")
     (tmp_path / ".log.jsonl.abc.tmp").write_text("torn")
-    assert check_params(tmp_path, {"a": 2}, what="run", owned=("model", "log.jsonl"), overwrite=True) is False
+    assert check_params(tmp_path, {"a": 2}, what="run", owned=("model", "log.*"), overwrite=True) is False
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "params.json"]
     assert json.loads((tmp_path / "params.json").read_text()) == {"a": 2}
+    (tmp_path / "log.jsonl").write_text("{}\n")
+    assert check_params(tmp_path, {"a": 2}, what="run", owned=("log.*",), overwrite=True) is True  # same: resume
+    assert (tmp_path / "log.jsonl").exists()
 
 
 def test_a_directory_that_is_not_the_jobs_is_refused(tmp_path):

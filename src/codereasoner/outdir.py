@@ -8,7 +8,7 @@ killed and rerun. Two things make that safe:
   holder's pid is read from /proc/locks for the message. A process may re-enter a lock it holds.
 - `check_params(DIR, params)`: the first run writes its parameters (plain JSON); a rerun with the same
   parameters resumes; different parameters are refused with the changed keys named (`data.ngram`, `n`),
-  unless `overwrite=True`, which deletes the stage's own outputs and starts over.
+  unless `overwrite=True`, which then deletes the job's own outputs and starts over.
 `claim(DIR, params, ...)` does both, in that order, as one context manager. Layer 0: standard library only.
 """
 
@@ -107,38 +107,39 @@ def plain(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_params(out: str | Path, params: Mapping[str, Any], *, what: str, owned: Sequence[str] = (),
                  marker: str = PARAMS_FILE, resume: bool = True, overwrite: bool = False) -> bool:
-    """Record or compare DIR's parameters; True when DIR already held a run of the same parameters.
+    """Record or compare DIR's parameters; True when DIR already held a run of the same parameters (resume).
 
-    `what` names the job in messages ("data build"); `owned` lists DIR's entries that the job writes, which
-    `overwrite` deletes (with the marker) before starting over. A non-empty DIR without the marker is not
-    this job's and is refused unless `overwrite`. With `resume=False` an existing run is refused too.
+    `what` names the job in messages ("data build"). A non-empty DIR without the marker is not this job's, and
+    one whose marker holds other parameters is another run: both are refused, or with `overwrite` the job's
+    own entries (`owned`: names or glob patterns under DIR, e.g. "checkpoint-*") and the marker are deleted
+    and the job starts over. The same parameters always resume (there is nothing to start over for), unless
+    `resume=False`, which refuses an existing run.
     """
     path = Path(out)
     file = path / marker
     new = plain(params)
     entries = [p for p in path.iterdir() if p.name != LOCK_FILE] if path.is_dir() else []
-    resumed = False
-    if entries and overwrite:
-        for name in {*owned, marker}:
-            target = path / name
+    problem = ""
+    if entries and not file.is_file():
+        problem = f"{path} exists and is not a {what}"
+    elif entries:
+        try:
+            changed = changed_keys(json.loads(file.read_text(encoding="utf-8")), new)
+        except (OSError, json.JSONDecodeError) as e:
+            changed = [f"(unreadable {file.name}: {e})"]
+        if changed:
+            problem = f"{path} holds a {what} with different {', '.join(changed)}"
+        elif not resume:
+            raise ValueError(f"{path} holds a {what} already; use another output directory")
+    if problem and not overwrite:
+        raise ValueError(f"{problem}; use --overwrite to start over, or another output directory")
+    if problem:
+        for target in {t for name in {*owned, marker} for t in path.glob(name)}:
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
             else:
                 target.unlink(missing_ok=True)
-    elif entries and not file.is_file():
-        raise ValueError(f"{path} exists and is not a {what}; use --overwrite or another output directory")
-    elif entries:
-        try:
-            old = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
-            raise ValueError(f"{file}: unreadable parameters file ({e}); use --overwrite to start over") from None
-        changed = changed_keys(old, new)
-        if changed:
-            raise ValueError(f"{path} holds a {what} with different {', '.join(changed)}; "
-                             "use --overwrite to start over, or another output directory")
-        if not resume:
-            raise ValueError(f"{path} holds a {what} already; use --overwrite to start over")
-        resumed = True
+    resumed = bool(entries) and not problem
     for stale in path.rglob(".*.tmp") if path.is_dir() else ():
         stale.unlink(missing_ok=True)  # a temp file of an atomic write that a kill interrupted
     write_atomic(file, json.dumps(new, indent=2, sort_keys=True) + "\n")

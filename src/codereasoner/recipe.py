@@ -8,6 +8,7 @@ match; `--set data.n_inputs=2` overrides a field with the field's own type.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,13 @@ class Recipe:
     train: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "`codereasoner train` / quickstart"})
     reward: RewardConfig = field(default_factory=RewardConfig, metadata={"help": "RL reward and verifier mode"})
     evaluation: EvalConfig = field(default_factory=EvalConfig, metadata={"help": "`codereasoner eval run`"})
+
+    def rl_reward(self) -> RewardConfig:
+        """The reward RL trains with, resolved here and nowhere else: the `reward:` section, except that
+        ExecVerify's stage II (`train.grpo.stage: codegen`) always trains on the code-generation reward."""
+        if self.train.grpo.stage == "codegen":
+            return dataclasses.replace(self.reward, name="codegen")
+        return self.reward
 
 
 def recipe_names() -> list[str]:

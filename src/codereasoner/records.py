@@ -142,7 +142,7 @@ class Sample:
 
     task: Task
     completion: str
-    origin: str  # "trace" (written from the execution trace) or "teacher" (distilled, verified)
+    origin: str  # "trace" (chain written from the execution trace), "teacher" (distilled) or "answer" (no chain)
     verified: bool
     meta: Mapping[str, JSON] = field(default_factory=dict)
 

@@ -47,10 +47,20 @@ class Registry(Generic[T]):
             item = getattr(importlib.import_module(module), attr)
             self._items[name] = item
             return item
+        raise KeyError(self._unknown(name))
+
+    def check(self, name: str, key: str) -> str:
+        """`name` when registered (nothing is imported), else a ValueError naming the config `key` — so a
+        config field holding a registered name is validated against the registry, never a copied list."""
+        if name not in self:
+            raise ValueError(f"{key}: {self._unknown(name)}")
+        return name
+
+    def _unknown(self, name: str) -> str:
         known = self.names()
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise KeyError(f"no {self.what} {name!r}; known: {', '.join(known) or '(none)'}{hint}")
+        return f"no {self.what} {name!r}; known: {', '.join(known) or '(none)'}{hint}"
 
     def names(self) -> list[str]:
         return sorted({*self._items, *self._lazy})

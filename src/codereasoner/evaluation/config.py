@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-_KNOWN_BENCHMARKS = ("cruxeval", "lcb_exec", "reval", "codegen")
 _STYLES = ("direct", "cot", "codereasoner", "execverify", "stepcodereasoner", "minimal")
 
 
@@ -28,9 +27,10 @@ class EvalConfig:
     limit: int | None = field(default=None, metadata={"help": "only the first K items of each benchmark"})
 
     def __post_init__(self) -> None:
+        from codereasoner.evaluation.benchmarks import BENCHMARKS  # the registry is the one list of names
+
         for name in self.benchmarks:
-            if name not in _KNOWN_BENCHMARKS:
-                raise ValueError(f"evaluation.benchmarks: unknown benchmark {name!r}; known: {', '.join(_KNOWN_BENCHMARKS)}")
+            BENCHMARKS.check(name, "evaluation.benchmarks")
         if self.style not in _STYLES:
             raise ValueError(f"evaluation.style must be one of {', '.join(_STYLES)}, got {self.style!r}")
         if self.mode not in ("official", "strict"):

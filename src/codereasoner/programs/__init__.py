@@ -26,6 +26,7 @@ from codereasoner.programs.checks import (  # noqa: E402
     dedupe,
     diversity_report,
     normalized_key,
+    skeleton_key,
     verify_programs,
 )
 from codereasoner.programs.synth import LEVELS, RuleSynthesizer, SynthConfig  # noqa: E402
@@ -42,6 +43,7 @@ __all__ = [
     "diversity_report",
     "llm",
     "normalized_key",
+    "skeleton_key",
     "synth",
     "verify_programs",
 ]

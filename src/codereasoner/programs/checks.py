@@ -114,10 +114,15 @@ def balance_outputs(programs: Sequence[Program], max_share: float = 0.05) -> lis
 
 
 class _Canon(ast.NodeTransformer):
-    """Rename every non-builtin identifier to v0, v1, ... in order of appearance; drop docstrings."""
+    """Rename every non-builtin identifier to v0, v1, ... in order of appearance; drop docstrings; with
+    `literals`, replace every constant by its type name (the program's skeleton)."""
 
-    def __init__(self) -> None:
+    def __init__(self, literals: bool = False) -> None:
         self.names: dict[str, str] = {}
+        self.literals = literals
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        return ast.Constant(value=f"<{type(node.value).__name__}>") if self.literals else node
 
     def _name(self, name: str) -> str:
         if name in _BUILTINS:
@@ -144,14 +149,22 @@ class _Canon(ast.NodeTransformer):
         return node
 
 
-def normalized_key(code: str) -> str:
-    """A hash that ignores formatting, comments, docstrings and identifier names (not literals/methods)."""
+def normalized_key(code: str, *, literals: bool = False) -> str:
+    """A hash that ignores formatting, comments, docstrings and identifier names (not literals/methods);
+    `literals=True` ignores the constants' values too (`skeleton_key`)."""
     try:
-        tree = _Canon().visit(ast.parse(code))
+        tree = _Canon(literals).visit(ast.parse(code))
         text = ast.dump(tree, annotate_fields=False, include_attributes=False)
     except (SyntaxError, ValueError, RecursionError):
         text = " ".join(code.split())
     return hashlib.sha1(text.encode()).hexdigest()
+
+
+def skeleton_key(code: str) -> str:
+    """The program's skeleton: identifiers and literal values abstracted (types, operators, methods and
+    structure kept). Two programs that differ only in names or constants share it; an honest held-out
+    split keeps each skeleton on one side."""
+    return normalized_key(code, literals=True)
 
 
 def dedupe(programs: Iterable[Program], *, with_call: bool = False) -> list[Program]:

@@ -81,6 +81,29 @@ def samples_from_trace(tasks: Sequence[Task], *, executor: Any = None, style: st
             for (t, c), v in zip(pairs, verdicts)]
 
 
+def answer_samples(tasks: Sequence[Task], *, executor: Any = None) -> list[Sample]:
+    """A Sample per task whose completion is the bare gold answer in the task's style (no reasoning chain):
+    origin "answer", `verified` = the verifier's verdict on it (as for chains)."""
+    from codereasoner.rewards.verify import verify_batch
+    from codereasoner.tasks import get_kind
+
+    if executor is None:
+        from codereasoner.execution import default_executor
+
+        executor = default_executor()
+    completions = [get_kind(t.kind).gold(t, t.meta.get("style")).strip() for t in tasks]
+    verdicts = verify_batch(list(tasks), completions, executor=executor)
+    return [Sample(task=t, completion=c, origin="answer", verified=v.correct, meta={"verdict": v.status.value})
+            for t, c, v in zip(tasks, completions, verdicts)]
+
+
+def sft_samples(tasks: Sequence[Task], *, chains: bool, concise: bool = False, executor: Any = None) -> list[Sample]:
+    """The verified samples SFT trains on: trace-guided chains (`chains`) or bare answers."""
+    made = samples_from_trace(tasks, executor=executor, concise=concise) if chains else \
+        answer_samples(tasks, executor=executor)
+    return [s for s in made if s.verified]
+
+
 @dataclass
 class SftSummary:
     """What `build_sft_dataset` did: rows written and why the others were left out."""

@@ -9,9 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-REWARD_NAMES = ("output", "whitebox", "anchors", "codegen")
-
-
 @dataclass(frozen=True)
 class RewardConfig:
     """Reward family and constants; `reward(task, verdict, cfg)` reads only this."""
@@ -48,8 +45,9 @@ class RewardConfig:
     )
 
     def __post_init__(self) -> None:
-        if self.name not in REWARD_NAMES:
-            raise ValueError(f"reward.name must be one of {', '.join(REWARD_NAMES)}, got {self.name!r}")
+        from codereasoner.rewards import REWARDS  # the registry is the one list of reward names
+
+        REWARDS.check(self.name, "reward.name")
         if self.mode not in ("strict", "official"):
             raise ValueError(f"reward.mode must be 'strict' or 'official', got {self.mode!r}")
         if not 0.0 <= self.alpha <= 1.0:

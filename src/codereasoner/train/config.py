@@ -69,7 +69,6 @@ class GRPOConfigSection:
     algorithm: Literal["grpo", "bilevel"] = field(
         default="grpo", metadata={"help": "grpo (sequence advantage) or bilevel (StepCodeReasoner Eq. 10-15)"}
     )
-    reward: str = field(default="", metadata={"help": "reward name in rewards.REWARDS ('' = the recipe's reward)"})
     num_generations: int = field(default=8, metadata={"help": "G: ExecVerify 8, StepCodeReasoner 5"})
     prompts_per_step: int = field(default=128, metadata={"help": "prompts per optimizer step (ExecVerify 128)"})
     steps_per_generation: int = field(default=2, metadata={"help": "updates per rollout batch (ExecVerify 128/64 = 2)"})

@@ -12,10 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codereasoner.records import Sample, Task
+from codereasoner.rewards.config import RewardConfig
 from codereasoner.train.config import TrainConfig
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
 
 FINAL = "final"
 
@@ -136,9 +140,10 @@ def run_sft(model_path: str | Path, samples: Sequence[Sample], cfg: TrainConfig,
 
 
 def run_grpo(model_path: str | Path, tasks: Sequence[Task], cfg: TrainConfig, out_dir: str | Path, *,
-             reward: str | None = None, executor: Any = None, callbacks: Sequence[Any] = (),
-             progress: bool = True, reward_cfg: Any = None) -> Path:
-    """GRPO (or Bi-Level GRPO) from `model_path` on `tasks` with the registered reward; returns OUT/final."""
+             reward: RewardConfig, executor: ExecutorLike | None = None, callbacks: Sequence[Any] = (),
+             progress: bool = True) -> Path:
+    """GRPO (or Bi-Level GRPO) from `model_path` on `tasks` with the registered reward `reward.name`
+    (resolved by the caller from the recipe: `Recipe.rl_reward()`); returns OUT/final."""
     from codereasoner.rewards.adapters import trl_reward
     from codereasoner.train.grpo import build_grpo_trainer
     from codereasoner.train.sft import rl_row
@@ -152,8 +157,7 @@ def run_grpo(model_path: str | Path, tasks: Sequence[Task], cfg: TrainConfig, ou
     model, tok = load(model_path, cfg)
     if cfg.grpo.select_samples:
         tasks = select_tasks(model, tok, tasks, cfg, out, executor)
-    name = reward or cfg.grpo.reward or "output"
-    rewards = [trl_reward(name, executor, cfg=reward_cfg)]
+    rewards = [trl_reward(reward.name, executor, cfg=reward)]
     scorer = None
     if cfg.grpo.algorithm == "bilevel":
         scorer = anchor_step_scorer(executor)

@@ -1,4 +1,4 @@
-"""Orchestration: `build_data` — recipe → programs → engine checks → traced runs → tasks → sharded JSONL.
+"""The data stage: `build_data` — recipe → programs → engine checks → traced runs → tasks → sharded JSONL.
 
 Reads nothing but the recipe (and the benchmark files used for decontamination); writes under DIR:
   tasks/<kind>-00000.jsonl … task records (docs/formats.md), one file per kind per `data.shard_size` programs

@@ -1,0 +1,64 @@
+"""The evaluate stage: greedy accuracy of one model on held-out tasks, with its 95 % interval.
+
+Generation is the same for every model (batched greedy `generate`, `train.heldout`), and correctness is the
+one strict verifier. The result goes to a JSON file with the parameters it was computed under (the model,
+with the parameters of the stage that made it, the tasks, the token budget) and the per-task verdicts, so
+arms can be compared task by task (paired intervals). A rerun with the same parameters reads the file; with
+different ones (a retrained model, other tasks) it evaluates again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codereasoner.jsonl import write_atomic
+from codereasoner.outdir import plain
+from codereasoner.pipeline.common import digest, model_ref
+from codereasoner.pipeline.stats import wilson
+from codereasoner.records import Task
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
+    from codereasoner.train.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Held-out accuracy of one model: `correct[i]` is 1 when task i's greedy answer was right."""
+
+    accuracy: float
+    n: int
+    ci95: tuple[float, float]
+    correct: tuple[int, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"accuracy": self.accuracy, "ci95": list(self.ci95), "n": self.n}
+
+
+def evaluate_stage(model: str | Path, tasks: Sequence[Task], cfg: TrainConfig, path: str | Path, *,
+                   executor: ExecutorLike | None = None, max_new_tokens: int | None = None) -> Evaluation:
+    """Greedy accuracy of `model` on `tasks` (strict verifier), cached in `path` under its parameters."""
+    if not tasks:
+        raise ValueError("no held-out tasks to evaluate")
+    budget = max_new_tokens or cfg.eval_max_new_tokens
+    params = plain({"model": model_ref(model), "tasks": digest(tasks), "max_new_tokens": budget,
+                    "decoding": "greedy", "verifier": "strict"})
+    file = Path(path)
+    if file.is_file():
+        saved = json.loads(file.read_text(encoding="utf-8"))
+        if saved.get("params") == params:
+            return Evaluation(saved["accuracy"], saved["n"], tuple(saved["ci95"]), tuple(saved["correct"]))
+    from codereasoner.train import runner
+    from codereasoner.train.heldout import accuracy
+
+    net, tok = runner.load(model, cfg)
+    _, verdicts = accuracy(net, tok, tasks, executor=executor, max_new_tokens=budget)
+    correct = tuple(int(v.correct) for v in verdicts)
+    result = Evaluation(sum(correct) / len(correct), len(correct), wilson(sum(correct), len(correct)), correct)
+    write_atomic(file, json.dumps({"params": params, **result.to_json(), "correct": list(correct),
+                                   "task_ids": [t.id for t in tasks]}) + "\n")
+    return result
