@@ -16,7 +16,8 @@ import pytest
 from codereasoner.cli.main import main
 from codereasoner.outdir import OutputDirBusy, changed_keys, check_params, claim, lock
 
-HOLD = "import sys, time\nfrom codereasoner.outdir import lock\nwith lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(60)\n"
+HOLD = ("import sys, time\nfrom codereasoner.outdir import lock\nwith lock(sys.argv[1]):\n"
+        "    print('held', flush=True)\n    time.sleep(60)\n")
 
 
 def hold_in_child(path: Path) -> subprocess.Popen:

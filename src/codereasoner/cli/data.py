@@ -30,7 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--workers", type=int, default=None, help="executor worker processes (default: CPU count)")
     build.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a recipe field, e.g. --set data.kinds=output,next_line (repeatable)")
-    build.add_argument("--overwrite", action="store_true", help="replace a build of other parameters (or other files) in DIR; the same parameters resume")
+    build.add_argument("--overwrite", action="store_true",
+                       help="replace a build of other parameters (or other files) in DIR; the same parameters resume")
     build.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     build.add_argument("--print-config", action="store_true", help="print the resolved recipe and exit")
     build.set_defaults(run=run_build)

@@ -1,4 +1,4 @@
-"""The SFT stage: tasks → verified samples (trace-guided chains or bare answers) → start model → SFT → OUT/final.
+"""The SFT stage: tasks → verified samples (trace chains or bare answers) → start model → SFT → OUT/final.
 
 Used by `codereasoner train sft`, the quickstart (the SFT arm and the compute-matched SFT control) and
 `codereasoner experiment`. OUT/params.json holds what the model depends on (the start model, the tasks, the
