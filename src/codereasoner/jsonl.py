@@ -82,7 +82,9 @@ def write_atomic(path: str | Path, text: str) -> None:
     try:
         # mkstemp creates the file 0600; outputs are ordinary files others should be able to read.
         os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        # backslashreplace: a lone surrogate (valid in a Python str, not in UTF-8) is written as its
+        # `\udXXX` escape, which inside JSON text reads back as the same string; the write never fails.
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -114,7 +116,7 @@ class ResumableWriter:
         self.count = 0
         if self.path.exists():
             self._recover()
-        self._f = self.path.open("a", encoding="utf-8")
+        self._f = self.path.open("a", encoding="utf-8", errors="backslashreplace")  # see write_atomic
 
     def _recover(self) -> None:
         data = self.path.read_bytes()

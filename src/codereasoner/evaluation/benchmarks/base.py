@@ -88,6 +88,23 @@ class Benchmark(ABC):
     ) -> Report:
         """Score extracted answers (`Generation.completions`, one list per task id)."""
 
+    def combine(self, tasks: Sequence[Task], generations: Sequence[Generation], reports: Sequence[Report]) -> Report:
+        """The report `score` would give for all of `tasks`, from the reports of its consecutive chunks
+        (journaled scoring, evaluation/scoring.py). This default serves pass@k benchmarks: it merges the
+        per-item lists in `meta["scored"]` in task order and recomputes pass@k from them (the same float
+        operations in the same order as one `score` call)."""
+        first = reports[0]
+        scored: dict[str, list[bool]] = {}
+        for r in reports:
+            scored.update(r.meta["scored"])
+        n_max = max((len(g.completions) for g in generations), default=0)
+        meta = {**first.meta, "num_items": sum(int(r.meta.get("num_items", 0)) for r in reports), "scored": scored}
+        if "num_answers" in first.meta:
+            meta["num_answers"] = sum(int(r.meta["num_answers"]) for r in reports)
+        verdicts = tuple(v for r in reports for v in r.verdicts)
+        return Report(first.benchmark, first.version, first.mode, pass_at_k_metrics(list(scored.values()), n_max),
+                      verdicts, meta)
+
 
 def by_id(tasks: Sequence[Task], generations: Sequence[Generation], benchmark: str) -> list[tuple[str, ...]]:
     """Answers aligned with `tasks`; a task without generations is an error that names it (fail fast)."""

@@ -73,7 +73,9 @@ def score_answers(
     lists: dict[str, list[bool]] = {}
     out: list[Verdict] = []
     for task, gs, mine in per_item(tasks, answers, verdicts):
-        lists[task.id] = count(mine, len(gs)) if mode == "official" else [v.correct for v in mine]
+        # strict: an item without answers is 0, never the estimator's 1.0 for an empty list (official
+        # keeps the harness's own arithmetic, which scores it 1.0)
+        lists[task.id] = count(mine, len(gs)) if mode == "official" else [v.correct for v in mine] or [False]
         out.extend(
             Verdict(f"{task.id}#{j}", v.correct, v.status, v.detail, v.parts, {**v.meta, "answer": g})
             for j, (v, g) in enumerate(zip(mine, gs))
