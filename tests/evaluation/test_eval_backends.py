@@ -45,6 +45,7 @@ def test_openai_backend_end_to_end_and_resume(benchmarks_dir, tmp_path, capsys):
     assert rep["metrics"]["pass@1"] == 100.0 and rep["mode"] == "official" and rep["version"]
     assert len(rep["verdicts"]) == 6 and all(v["correct"] for v in rep["verdicts"])
     assert "CX-O" in (run_dir / "report.md").read_text()
+    assert "| 6 of 800 (subset) |" in (run_dir / "report.md").read_text()  # a --limit run is marked
     assert (run_dir / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| **this run** |" in capsys.readouterr().out
 

@@ -99,6 +99,13 @@ def run_score(args: argparse.Namespace) -> int:
 
 
 def run_run(args: argparse.Namespace) -> int:
+    from codereasoner.outdir import lock
+
+    with lock(args.output):  # one run per directory: two runs would interleave their generation caches
+        return _run_locked(args)
+
+
+def _run_locked(args: argparse.Namespace) -> int:
     from codereasoner.evaluation.backends import BACKENDS, Sampling
     from codereasoner.evaluation.harness import evaluate
     from codereasoner.evaluation.report import markdown, write_run

@@ -59,25 +59,27 @@ def evaluate(
     """Generate, extract, score; `benchmarks` is names (`["cruxeval"]`) or `{name: tasks}` in memory."""
     if mode not in ("official", "strict"):
         raise ValueError(f"mode must be 'official' or 'strict', got {mode!r}")
-    work: list[tuple[Any, str, list[Task]]] = []
+    work: list[tuple[Any, str, list[Task], int]] = []  # (benchmark, kind, tasks to run, items in the benchmark)
     if isinstance(benchmarks, Mapping):
         for name, tasks in benchmarks.items():
             bench = BENCHMARKS.get(name)()
             kinds = sorted({t.kind for t in tasks})
             for kind in kinds:
-                work.append((bench, kind, [t for t in tasks if t.kind == kind][:limit]))
+                of_kind = [t for t in tasks if t.kind == kind]
+                work.append((bench, kind, of_kind[:limit], len(of_kind)))
     else:
         for name in benchmarks:  # resolve names and data first: fail before loading a model
             bench = BENCHMARKS.get(name)()
             for kind in task_kinds or bench.task_kinds[:1]:
                 if kind not in bench.task_kinds:
                     continue
-                work.append((bench, kind, bench.load(data, task=kind)[:limit]))
-    for bench, _, _ in work:
+                loaded = bench.load(data, task=kind)
+                work.append((bench, kind, loaded[:limit], len(loaded)))
+    for bench, _, _, _ in work:
         bench.check_style(style)  # a style a benchmark lacks fails now, not after generating the others
     backend = as_backend(model_or_backend, **({"tokenizer": tokenizer} if tokenizer is not None else {}))
     reports = []
-    for bench, kind, tasks in work:
+    for bench, kind, tasks, total in work:
         st = bench.check_style(style)
         sampled = Sampling(**{**asdict(sampling), "stop": tuple(sampling.stop) + STOP.get(st, ())})
         render = None
@@ -92,7 +94,8 @@ def evaluate(
         gens = _generate(backend, bench, asked, st, sampled, out_dir, kind, render=render)
         journal = Path(out_dir) / "verdicts" / f"{bench.name}-{kind}-{st}-{mode}.jsonl" if out_dir else None
         report = score_completions(bench, tasks, gens, st, mode=mode, executor=executor, journal=journal)
-        meta = {**report.meta, "style": st, "sampling": asdict(sampled), "task": kind, "limits": limits_of(report)}
+        meta = {**report.meta, "style": st, "sampling": asdict(sampled), "task": kind, "limits": limits_of(report),
+                "items": len(tasks), "benchmark_items": total}  # a --limit run says it scored a subset
         reports.append(Report(report.benchmark, report.version, report.mode, report.metrics, report.verdicts, meta))
     reval = [r for r in reports if r.benchmark == "reval"]
     if {r.meta.get("task") for r in reval} >= {"coverage", "state", "path", "output"}:
