@@ -207,7 +207,9 @@ class Executor:
         self.report = report
         if report not in _PRINTED:
             _PRINTED.add(report)
-            print(report, file=sys.stderr)
+            from tqdm import tqdm
+
+            tqdm.write(report, file=sys.stderr)  # on its own line, above any progress bar that is showing
 
     def _start_failed(self, slot: _Slot) -> None:
         self._retire(slot)

@@ -55,16 +55,10 @@ def quiet_libraries(progress: bool) -> None:
 
 
 def read_curve(path: str | Path) -> list[dict[str, Any]]:
-    """JSONL rows with a `step`, one per step (the last wins: a resumed run logs a step again)."""
-    p = Path(path)
-    if not p.is_file():
-        return []
-    rows: dict[int, dict[str, Any]] = {}
-    for line in p.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            rows[int(row.get("step", 0))] = row
-    return [rows[k] for k in sorted(rows)]
+    """JSONL rows with a `step`, one per step (merged; per key the last row wins: a resumed run logs a step again)."""
+    from codereasoner.train.curves import read_log
+
+    return read_log(path)
 
 
 def curve_recorder(path: Path) -> Callable[[int, float], None]:

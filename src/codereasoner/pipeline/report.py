@@ -77,9 +77,10 @@ def line_plot(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], pat
     return path
 
 
-def column(rows: Sequence[Mapping[str, Any]], key: str, offset: int = 0) -> tuple[list[float], list[float]]:
-    pts = [(int(r["step"]) + offset, float(r[key])) for r in rows if key in r]
-    return [p[0] for p in pts], [p[1] for p in pts]
+def column(rows: Sequence[Mapping[str, Any]], key: str, offset: int = 0) -> tuple[list[int], list[float]]:
+    from codereasoner.train.curves import series
+
+    return series(rows, key, offset)
 
 
 def quickstart_plots(out: Path, evals: Mapping[str, Evaluation], steps: Mapping[str, int]) -> list[str]:

@@ -7,6 +7,6 @@ heavy: `codereasoner.train.config` (the recipe's `train:` section) must load wit
 - grpo.py       TRL GRPOTrainer + our seam: zero-spread groups out of the loss, curriculum order
 - bilevel.py    StepCodeReasoner Bi-Level GRPO (pure torch math + (B, T) advantages into TRL's loss)
 - stage2.py     ExecVerify stage II code-generation tasks from the synthesised programs
-- runner.py     resumable stages (model in, model out, logs); heldout.py greedy accuracy; curves.py plots
+- runner.py     resumable stages (model in, model out, logs); heldout.py greedy accuracy; curves.py step logs
 - verl.py       parquet export, compute_score, Bi-Level estimator; verl_plugin.py loads inside verl
 """
