@@ -84,3 +84,12 @@ def test_eval_run_refuses_a_directory_another_run_holds(tmp_path, capsys):
         holder.kill()
         holder.wait()
     assert not (run_dir / "generations").exists()  # refused before any work
+
+
+def test_scores_json_uses_the_same_unit():
+    from codereasoner.evaluation.scoring import report_doc
+
+    doc = report_doc(_report("reval", "state", [True, False, True, True], metric="accuracy"))
+    assert doc["unit"] == "percent" and doc["accuracy"] == 75.0
+    doc = report_doc(_report("cruxeval", "output", [True, False]))
+    assert doc["unit"] == "percent" and doc["pass@1"] == 50.0

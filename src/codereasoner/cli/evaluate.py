@@ -92,7 +92,7 @@ def run_score(args: argparse.Namespace) -> int:
         write_atomic(args.output, text)
         assert journal is not None
         journal.unlink(missing_ok=True)  # the scores are written: the journal has served
-    shown = "  ".join(f"{k} {doc[k]:.4f}" for k in doc if k.startswith("pass@") or k == "accuracy")
+    shown = "  ".join(f"{k} {doc[k]:.2f}%" for k in doc if k.startswith("pass@") or k == "accuracy")
     print(f"{args.benchmark}/{doc.get('task')}: {shown} ({args.mode}, {time.perf_counter() - started:.1f} s)",
           file=sys.stderr)
     return 0

@@ -22,6 +22,7 @@ from typing import Any
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
 from codereasoner.evaluation.generations import load_generations, read_generations
+from codereasoner.evaluation.report import in_percent
 from codereasoner.records import JSON, Generation, Report, Task, from_json, to_json
 
 __all__ = ["load_generations", "limits_of", "report_doc", "score_file", "score_resumable"]
@@ -43,11 +44,13 @@ def limits_of(report: Report) -> dict[str, JSON]:
 
 
 def report_doc(report: Report) -> dict[str, Any]:
-    """SCORES.json: metrics at top level, then identity, limits, per-item lists and every verdict."""
+    """SCORES.json: metrics at top level (percent, as every report: `"unit": "percent"`), then identity, limits,
+    per-item lists and every verdict."""
+    report = in_percent(report)
     meta = dict(report.meta)
     doc: dict[str, Any] = {**report.metrics}
-    doc.update(benchmark=report.benchmark, task=meta.pop("task", ""), version=report.version, mode=report.mode,
-               limits=limits_of(report))
+    doc.update(unit=meta.pop("unit"), benchmark=report.benchmark, task=meta.pop("task", ""), version=report.version,
+               mode=report.mode, limits=limits_of(report))
     doc.update(meta)
     doc["verdicts"] = [to_json(v) for v in report.verdicts]
     return doc
