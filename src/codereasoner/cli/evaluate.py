@@ -1,6 +1,6 @@
 """`codereasoner eval score|run|compare`: score existing generations, evaluate a model, diff two runs.
 
-`score` needs no model (DESIGN.md contract: CRUXEval generations file in, SCORES.json out); `run`
+`score` needs no model (a generations file in, SCORES.json out; docs/scoring.md); `run`
 generates with a backend, scores and writes a report directory; `compare` prints what changed between
 two report directories. Stage code is imported inside the handlers so `--help` stays light.
 """

@@ -101,7 +101,7 @@ def evaluate(
     if {r.meta.get("task") for r in reval} >= {"coverage", "state", "path", "output"}:
         from codereasoner.evaluation.benchmarks.reval import consistency
 
-        ic = {"ic": consistency(reval)}  # REval's incremental consistency, 0-100 (§3.5)
+        ic = {"ic": consistency(reval)}  # REval's incremental consistency, 0-100
         reports.append(Report("reval", reval[0].version, reval[0].mode, ic, (), {"task": "consistency"}))
     return reports
 

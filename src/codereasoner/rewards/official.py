@@ -1,9 +1,12 @@
-"""CRUXEval's official correctness rule, reproduced exactly and run in the isolated executor.
+"""The official correctness rules of CRUXEval and LiveCodeBench execution, reproduced exactly and run in
+the isolated executor's untrusted mode (the answer is code: it is executed).
 
-Reads output/input `Task`s and already-extracted answers (the strings of a CRUXEval generations file);
-returns one `Verdict` per answer. Source: facebookresearch/cruxeval @ 190faf1,
-evaluation/evaluate_generations.py + utils_execute.py (BENCHMARKS.md §1.4). Use it to reproduce
-published numbers, never for rewards: it executes the answer.
+Reads output/input `Task`s and already-extracted answers (the strings of a generations file); returns one
+`Verdict` per answer. Sources: facebookresearch/cruxeval @ 190faf1, evaluation/evaluate_generations.py +
+utils_execute.py; LiveCodeBench/LiveCodeBench @ 28fef95, lcb_runner/evaluation/
+compute_code_execution_metrics.py + utils_execute.py (docs/scoring.md). Use it to reproduce published
+numbers, never for rewards. A task whose `question["harness"]` is "lcb" follows LCB's rule (below);
+every other task CRUXEval's.
 
 The rule and its quirks, each kept on purpose:
 1. The check is `exec(code + "\\nassert " + output + " == " + answer)`; only a clean run is correct, so
@@ -23,10 +26,22 @@ The rule and its quirks, each kept on purpose:
    sandbox cannot fail an answer, and only the executor itself failing is a `sandbox_error`.
 7. The harness's `reliability_guard` (exit/quit/os.kill etc. set to None) is not reproduced: the
    executor isolates instead, and a guarded call fails either way, so verdicts agree.
+
+LiveCodeBench's rule differs in three places: the check is `BASE_IMPORTS + code + assert output == answer`
+(LCB_BASE_IMPORTS, verbatim, so `inf`, `Counter(...)`, `np.`/`pd.` answers evaluate); an output answer is
+dropped when it contains the row's whole input call (`fn(a = 1)`), and the entry point keeps its own name
+(no `f` exists unless the code defines one, so an `f(...)` answer fails as it does there). The derived
+input-prediction variant (no official harness) drops an answer that is not a call of the entry point.
+Importing pandas costs a worker up to ~1.5 s of its 3 s per check on a loaded machine, so the numpy and
+pandas lines (and the read-only site-packages they need) are kept only in checks whose code or answer names
+that library (`np`/`numpy`, `pd`/`pandas`); everything else in the prefix is verbatim. Only an answer that
+reaches a library through a computed name (`getattr(sys.modules, 'nu' + 'mpy')`) could tell the difference.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -38,6 +53,72 @@ if TYPE_CHECKING:
 
 OFFICIAL_TIMEOUT_S = 3.0  # utils_execute.check_correctness(..., timeout=3) in evaluate_generations.py
 OFFICIAL_KINDS = ("output", "input")
+
+# lcb_runner/evaluation/utils_execute.py @ 28fef95, verbatim: every official LCB check runs after it.
+LCB_BASE_IMPORTS = """from itertools import accumulate, chain, combinations, count, permutations, product, groupby, islice, repeat
+from copy import deepcopy
+from string import ascii_lowercase
+from math import floor, log2, log10, sqrt, comb, gcd, ceil, inf, isqrt
+from collections import defaultdict, deque, Counter
+from bisect import bisect, bisect_left, bisect_right, insort
+from heapq import heappush, heappop, heapify, merge
+from functools import reduce, cache, lru_cache
+from random import randrange, shuffle
+from operator import itemgetter, sub
+from re import search as re_search  # Assuming 're' refers to a regex search
+from os.path import commonprefix
+from typing import List, Tuple, Dict, Set, Optional, Union, Any, Callable, Iterable, Iterator, Generator
+import copy
+import string
+import math
+import collections
+import bisect
+import heapq
+import functools
+import random
+import itertools
+import operator
+import re
+import numpy as np
+import pandas as pd
+from math import log, prod  # 'log' and 'prod' are functions in the math module
+from collections import deque, defaultdict, Counter, OrderedDict
+from itertools import accumulate, permutations, combinations, product, groupby, islice, chain, repeat, zip_longest, cycle
+from functools import lru_cache, reduce, partial
+# from sortedcontainers import SortedList, SortedDict, SortedSet
+# import sortedcontainers
+from operator import iand
+import sys
+"""
+_LIGHT_PREFIX = LCB_BASE_IMPORTS.replace("import numpy as np\n", "").replace("import pandas as pd\n", "")
+_LIBRARY_LINES = {"import numpy as np\n": re.compile(r"\b(?:np|numpy)\b"),
+                  "import pandas as pd\n": re.compile(r"\b(?:pd|pandas)\b")}
+
+
+def lcb_prefix(code: str, answer: str) -> str:
+    """BASE_IMPORTS as LCB runs it before `code`, with its numpy / pandas line (and read-only site-packages
+    on the path) only where `code` or `answer` names that library (see the docstring)."""
+    wanted = [line for line, names in _LIBRARY_LINES.items() if names.search(code) or names.search(answer)]
+    if not wanted:
+        return _LIGHT_PREFIX
+    import sysconfig
+
+    paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    prefix = LCB_BASE_IMPORTS
+    for line in _LIBRARY_LINES:
+        if line not in wanted:
+            prefix = prefix.replace(line, "")
+    return f"import sys as _lcb_sys\n_lcb_sys.path.extend({paths!r})\n{prefix}"
+
+
+def _calls_entry_point(answer: str, name: str) -> bool:
+    from codereasoner.tasks.answers import parse_source
+
+    try:
+        node = parse_source(answer.strip()).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
 
 
 def official_fields(task: Task) -> tuple[str, str, str]:
@@ -71,13 +152,28 @@ def _args_of_call(call: str) -> str:
     return call[2:-1]
 
 
+def drop_reason(task: Task, answer: str) -> str | None:
+    """Why the official rule drops `answer` without running it (None: it is run)."""
+    if task.question.get("harness") == "lcb":
+        if task.kind == "output":
+            return "output answer contains the input call" if task.call in answer else None
+        name = str(task.question["function_name"])
+        return None if _calls_entry_point(answer, name) else f"input answer is not a call of {name}"
+    _, inp, _ = official_fields(task)
+    if task.kind == "input" and "f(" not in answer:
+        return "no 'f(' in an input answer"
+    if task.kind == "output" and f"f({inp})" in answer:
+        return "output answer repeats the call"
+    return None
+
+
 def official_program(task: Task, answer: str) -> Program | None:
     """The program the harness would run for `answer`, or None when the harness drops the answer."""
-    code, inp, output = official_fields(task)
-    if task.kind == "input" and "f(" not in answer:
+    code, _, output = official_fields(task)
+    if drop_reason(task, answer) is not None:
         return None
-    if task.kind == "output" and f"f({inp})" in answer:
-        return None
+    if task.question.get("harness") == "lcb":
+        code = f"{lcb_prefix(code, answer)}\n{code}"
     return Program(id=task.id, code=f"{code}\nassert {output} == {answer}", call="None")
 
 
@@ -109,12 +205,12 @@ def check_official(tasks: Sequence[Task], answers: Sequence[str], executor: Exec
     slots: list[int] = []
     for i, (task, answer) in enumerate(zip(tasks, answers)):
         try:
-            program = official_program(task, answer)
-        except ValueError as e:
+            why = drop_reason(task, answer)
+            program = official_program(task, answer) if why is None else None
+        except (ValueError, KeyError) as e:
             verdicts[i] = Verdict(task.id, False, VerdictStatus.INVALID, str(e), meta={"mode": "official"})
             continue
         if program is None:
-            why = "no 'f(' in an input answer" if task.kind == "input" else "output answer repeats the call"
             verdicts[i] = Verdict(task.id, False, VerdictStatus.UNPARSABLE, f"dropped by the official rule: {why}",
                                   meta={"mode": "official", "dropped": True})
             continue

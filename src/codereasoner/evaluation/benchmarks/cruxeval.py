@@ -1,9 +1,9 @@
-"""Evaluation: CRUXEval-O and CRUXEval-I (facebookresearch/cruxeval @ 190faf1; BENCHMARKS.md §1).
+"""Evaluation: CRUXEval-O and CRUXEval-I (facebookresearch/cruxeval @ 190faf1; docs/scoring.md).
 
 Reads `cruxeval.jsonl` (800 items `{code, input, output, id}`), writes one `Task` per item: kind
 `output` (gold = the output literal) or `input` (gold = the argument source; `question.output` = the
 expected value). Scoring goes through `rewards.verify.verify_batch`; in `official` mode the per-sample
-boolean lists then follow the harness's own counting (§1.4, kept quirk by quirk below), so the
+boolean lists then follow the harness's own counting (kept quirk by quirk below), so the
 published CodeLlama-7B scores come out to the last digit.
 """
 

@@ -1,11 +1,11 @@
 """Evaluation: raw model text → the answer string a benchmark's official harness would score.
 
 Pure string work, never executes anything (model output is data). Per style:
-- `direct` / `cot` (CRUXEval and LCB templates): the official string splitting, BENCHMARKS.md §1.3 and §2.3,
+- `direct` / `cot` (CRUXEval and LCB templates): the official string splitting, docs/scoring.md,
   after cutting at the stop word `[/ANSWER]` the official generators use (so a model that keeps talking
   after the closing tag is scored as if it had stopped there).
 - `minimal` (the quickstart's tiny model): the first line is the value (output) or the arguments (input).
-- `codereasoner` / `execverify` / `stepcodereasoner` (`<answer>` tags): ExecVerify's rule (§2.7): the text
+- `codereasoner` / `execverify` / `stepcodereasoner` (`<answer>` tags): ExecVerify's rule: the text
   between the last `<answer>` and the next `</answer>`, the first ```python block in it if any, then the
   right operand of the first `assert … == …` (output) or the call on its left (input).
 """

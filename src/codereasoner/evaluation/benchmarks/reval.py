@@ -1,10 +1,10 @@
-"""Evaluation: REval (DREval; r-eval/REval @ 2f148b9, BENCHMARKS.md §3) — coverage, state, path, output
+"""Evaluation: REval (DREval; r-eval/REval @ 2f148b9, docs/scoring.md) — coverage, state, path, output
 and the incremental consistency (IC) score.
 
 Reads `DREval_data.jsonl`, `DREval_tasks.jsonl` and the ground truth REval's own tracer produces
 (`reval_ground_truth.derived.jsonl`; traces are Python-version-sensitive, so the truth is read, not
 re-traced here). Writes one `Task` per (program, input, line/var) atom for coverage/state/path and one per
-(program, input) pair for output. Answers are extracted and judged by REval's rules (§3.4), with two
+(program, input) pair for output. Answers are extracted and judged by REval's rules, with two
 deliberate differences, both because model output is data: state values are parsed with
 `tasks.answers.parse_literal` instead of `eval`, and output answers run in the isolated executor
 instead of the evaluator's own process.
@@ -300,7 +300,7 @@ def coverage_metrics(tasks: Sequence[Task], verdicts: Sequence[Verdict]) -> dict
 
 
 def consistency(reports: Sequence[Report]) -> float:
-    """REval's IC score (Consistency.run, §3.5): per atom 1 / 0.5 / 0.25 / 0.125 for the correct prefixes
+    """REval's IC score (Consistency.run): per atom 1 / 0.5 / 0.25 / 0.125 for the correct prefixes
     C∧S∧P∧O, C∧S∧P∧¬O, C∧S∧¬P∧¬O, C∧¬S∧¬P∧¬O (anything else 0); ×100 / number of atoms."""
     by_kind = {r.meta.get("task"): {v.id: v.correct for v in r.verdicts} for r in reports if r.benchmark == "reval"}
     missing = [k for k in KINDS if k not in by_kind]

@@ -1,5 +1,5 @@
 """Evaluation: StepCodeReasoner's protocol on CRUXEval — instrumented code with print anchors, scored on the
-final answer, with step accuracy reported beside it (SEEDS.md §3.7, Table 6).
+final answer, with step accuracy reported beside it (StepCodeReasoner Table 6; docs/scoring.md).
 
 Reads CRUXEval output/input `Task`s, writes `anchors` Tasks: the program instrumented by the same AST rules
 as the training data (execution/anchors.py, no teacher model), its printed lines as step targets. Items
