@@ -147,7 +147,7 @@ def _merge(stats: list[dict[str, Any]]) -> dict[str, Any]:
     for s in stats:
         for section, counts in s.items():
             total.setdefault(section, Counter()).update(counts)
-    for section in ("programs", "tasks", "drops", "difficulty", "anchors"):
+    for section in ("programs", "tasks", "drops", "difficulty", "anchors", "hardness"):
         total.setdefault(section, Counter())
     return {k: dict(sorted(v.items())) for k, v in total.items()}
 
@@ -159,10 +159,11 @@ def _examples(out: Path, kinds: dict[str, Any], per_kind: int = 1) -> list[Task]
     found: dict[str, list[Task]] = {}
     for path in sorted((out / "tasks").glob("*.jsonl")):
         for task in read_records(path, Task):
-            if isinstance(task, Task) and len(found.setdefault(task.kind, [])) < per_kind:
-                found[task.kind].append(task)
-            if all(len(found.get(k, [])) >= per_kind for k in kinds):
-                return [t for k in kinds for t in found[k]]
+            if not isinstance(task, Task):
+                continue
+            if len(found.setdefault(task.kind, [])) >= per_kind:
+                break  # one kind per file: the rest of this file adds nothing
+            found[task.kind].append(task)
     return [t for k in kinds for t in found.get(k, [])]
 
 

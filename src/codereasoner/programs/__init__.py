@@ -4,8 +4,9 @@ Sources (the `PROGRAM_SOURCES` registry): `synth` (the rule-based synthesizer wi
 knobs, no model needed), `llm` (ExecVerify's constraint prompts through any OpenAI-compatible endpoint) and
 `corpus` (CodeReasoner-style core-logic extraction from .py/JSONL files, transforms in `core_logic`).
 Alongside: `inputs` (type-aware argument generation and mutation, literal round-trip check), `decontam`
-(n-gram decontamination against benchmarks) and `checks` (engine verification, deduplication, output
-balancing, diversity report).
+(n-gram decontamination against benchmarks), `checks` (engine verification, deduplication, output
+balancing, diversity report), `filters` (the degenerate-program filters every source goes through) and
+`stats` (realism measures).
 
     from codereasoner.programs import RuleSynthesizer, SynthConfig, verify_programs
     programs = itertools.islice(RuleSynthesizer(SynthConfig.at_level(3)).programs(random.Random(0)), 1000)

@@ -17,6 +17,9 @@ class ProgramSource(abc.ABC):
     """Where programs come from; registered in `PROGRAM_SOURCES` under the name users type."""
 
     Config: ClassVar[type[Any]]
+    # Whether its programs may run in the engine's trusted (fast) mode: only code the framework itself
+    # writes on literal inputs. Code from a model or a corpus is untrusted (docs/data.md).
+    trusted: ClassVar[bool] = False
 
     def __init__(self, config: Any = None) -> None:
         self.config = config if config is not None else self.Config()

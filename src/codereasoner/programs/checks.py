@@ -1,7 +1,8 @@
 """Stage 2 (programs): quality gates between sources and tasks — engine verification, dedup, diversity.
 
-`verify_programs` runs programs through the Executor (the only place code runs) and keeps those that end
-`ok` with a short literal result, twice the same; `normalized_key`/`dedupe` drop renamed copies;
+`verify_runs`/`verify_programs` run programs through the Executor (the only place code runs; `run_programs`
+picks each source's trust mode) and keep those whose traced run ends `ok` with a short literal result that
+a rerun under another hash seed repeats; `normalized_key`/`dedupe` drop renamed copies;
 `balance_outputs` caps how many programs share one result; `diversity_report` gives the numbers the data
 card prints (distinct ratios, catalogue method coverage, per-level counts).
 """
@@ -39,6 +40,106 @@ def _hash_order_risk(run: Run) -> bool:
     return False
 
 
+def trusted_source(name: str) -> bool:
+    """Whether programs from source `name` may run in the engine's trusted mode: only the framework's own
+    synthesiser on literal inputs (`ProgramSource.trusted`); LLM- and corpus-written code never."""
+    from codereasoner.programs import PROGRAM_SOURCES
+
+    try:
+        return bool(getattr(PROGRAM_SOURCES.get(name), "trusted", False))
+    except KeyError:
+        return False
+
+
+def run_programs(executor: Any, programs: Sequence[Program], *, trace: bool = False, limits: Any = None,
+                 hash_seed: int | None = None) -> list[Run]:
+    """`executor.run`, each program in the trust mode its source allows, results in input order.
+
+    Passes `trust=` and `hash_seed=` only to executors that take them (test fakes, older engines).
+    """
+    params = inspect.signature(executor.run).parameters
+    kwargs: dict[str, Any] = {"trace": trace}
+    if limits is not None and "limits" in params:
+        kwargs["limits"] = limits
+    if hash_seed is not None and "hash_seed" in params:
+        kwargs["hash_seed"] = hash_seed
+    if "trust" not in params or not programs:
+        return list(executor.run(list(programs), **kwargs)) if programs else []
+    try:
+        from codereasoner.execution import Trust  # type: ignore[attr-defined]
+        modes: tuple[Any, Any] = (Trust.TRUSTED, Trust.UNTRUSTED)
+    except ImportError:  # an engine that takes the mode's name
+        modes = ("trusted", "untrusted")
+    trusted = [trusted_source(p.source) for p in programs]
+    out: list[Run | None] = [None] * len(programs)
+    for flag, mode in zip((True, False), modes):
+        idx = [i for i, t in enumerate(trusted) if t is flag]
+        if idx:
+            for i, run in zip(idx, executor.run([programs[i] for i in idx], trust=mode, **kwargs)):
+                out[i] = run
+    return [r for r in out if r is not None]
+
+
+def run_problem(run: Run, max_repr: int = MAX_REPR) -> str | None:
+    """Why a (traced) run cannot give ground truth, or None: not ok, a result longer than `max_repr` or not a
+    literal, printed output, or a set of strings in a traced local (its order follows the hash seed)."""
+    if not run.ok:
+        return f"status_{run.status}"
+    if run.result is None or run.result.endswith(TRUNCATED) or len(run.result) > max_repr:
+        return "too_long"
+    if run.stdout:
+        return "prints"
+    if not is_literal_repr(run.result):
+        return "not_literal"
+    if _hash_order_risk(run):
+        return "hash_order"
+    return None
+
+
+def verify_runs(
+    programs: Sequence[Program],
+    executor: Any,
+    *,
+    max_repr: int = MAX_REPR,
+    stats: dict[str, int] | None = None,
+    limits: Any = None,
+) -> list[tuple[Program, Run]]:
+    """(program, traced run) for each program whose traced run gives ground truth and whose result is the
+    same under another hash seed.
+
+    One traced run at PYTHONHASHSEED 0 (the ground truth: DESIGN's seed) and one plain run under hash seed 1
+    when the executor offers it (`run(..., hash_seed=)`): a different result is nondeterminism (ENGINE_NOTES
+    §4 asks for this filter), and a set of strings in any traced local is dropped too (`run_problem`),
+    because its printed order — which state questions ask about — changes with the seed even when the
+    result does not. Kept programs get `meta["result"]`. `stats` (if given) accumulates counts by reason.
+    """
+    programs = list(programs)
+    counts: Counter[str] = Counter()
+    traced = run_programs(executor, programs, trace=True, limits=limits)
+    candidates = []
+    for prog, run in zip(programs, traced):
+        problem = run_problem(run, max_repr)
+        if problem is None and run.trace is None:
+            problem = "no_trace"
+        if problem:
+            counts[problem] += 1
+        else:
+            candidates.append((prog, run))
+    again = run_programs(executor, [p for p, _ in candidates], limits=limits, hash_seed=1)
+    kept = []
+    for (prog, run), rerun in zip(candidates, again):
+        if rerun.status != run.status or rerun.result != run.result:
+            counts["nondeterministic"] += 1
+        else:
+            kept.append((dataclasses.replace(prog, meta={**prog.meta, "result": run.result}), run))
+    counts["kept"] = len(kept)
+    counts["total"] = len(programs)
+    if stats is not None:  # accumulate, so one dict can follow many batches
+        for key, value in counts.items():
+            stats[key] = stats.get(key, 0) + value
+    return kept
+
+
 def verify_programs(
     programs: Sequence[Program],
     executor: Any,
@@ -46,49 +147,8 @@ def verify_programs(
     max_repr: int = MAX_REPR,
     stats: dict[str, int] | None = None,
 ) -> list[Program]:
-    """Keep programs that run `ok`, return a literal repr of at most `max_repr` chars, and do so again.
-
-    The second run is traced and uses another hash seed when the executor offers one (`run(...,
-    hash_seed=)`): a different result is nondeterminism (ENGINE_NOTES §4 asks for this filter), and a
-    set of strings in any traced local is dropped too, because its printed order — which state
-    questions ask about — changes with PYTHONHASHSEED even when the result does not. Kept
-    programs get `meta["result"]`, the result's repr. `stats` (if given) accumulates counts by reason.
-    """
-    programs = list(programs)
-    counts: Counter[str] = Counter()
-    first = executor.run(programs)
-    candidates = []
-    for prog, run in zip(programs, first):
-        if not run.ok:
-            counts[f"status_{run.status}"] += 1
-        elif run.result is None or run.result.endswith(TRUNCATED) or len(run.result) > max_repr:
-            counts["too_long"] += 1
-        elif run.stdout:
-            counts["prints"] += 1
-        elif not is_literal_repr(run.result):
-            counts["not_literal"] += 1
-        else:
-            candidates.append((prog, run))
-    again_progs = [p for p, _ in candidates]
-    # Traced, because trace questions (state, next line) read intermediate values, not just the result.
-    if "hash_seed" in inspect.signature(executor.run).parameters:
-        second = executor.run(again_progs, trace=True, hash_seed=1)
-    else:
-        second = executor.run(again_progs, trace=True)
-    kept = []
-    for (prog, run), rerun in zip(candidates, second):
-        if rerun.status != run.status or rerun.result != run.result:
-            counts["nondeterministic"] += 1
-        elif _hash_order_risk(rerun):
-            counts["hash_order"] += 1
-        else:
-            kept.append(dataclasses.replace(prog, meta={**prog.meta, "result": run.result}))
-    counts["kept"] = len(kept)
-    counts["total"] = len(programs)
-    if stats is not None:  # accumulate, so one dict can follow many batches
-        for key, value in counts.items():
-            stats[key] = stats.get(key, 0) + value
-    return kept
+    """The programs `verify_runs` keeps (ok, literal result of at most `max_repr` chars, hash-seed stable)."""
+    return [p for p, _ in verify_runs(programs, executor, max_repr=max_repr, stats=stats)]
 
 
 def balance_outputs(programs: Sequence[Program], max_share: float = 0.05) -> list[Program]:

@@ -46,6 +46,7 @@ class KindOptions:
     selection: str = "uniform"  # "execverify": ExecVerify's rules (SEEDS.md §2.1 step 10); "uniform": any
     max_answer_chars: int = 200  # longer answers are not asked (ExecVerify OI keeps len(result) <= 150)
     max_anchors: int = 10  # StepCodeReasoner drops samples printing more lines (§4.2)
+    min_questions: int = 1  # whitebox items with fewer questions are not made
     anchor_modes: tuple[str, ...] = ("output", "input")  # which StepCodeReasoner prediction directions
 
 
@@ -54,6 +55,7 @@ class TaskKind(ABC):
 
     name: ClassVar[str] = ""
     styles: ClassVar[tuple[str, ...]] = ()  # prompt styles `render` supports; the first is the default
+    white_box: ClassVar[bool] = False  # asks about the inside of the run (ExecVerify's structural filter applies)
 
     def __init__(self, options: KindOptions | None = None) -> None:
         self.options = options or KindOptions()
@@ -209,9 +211,12 @@ def make_task(kind: TaskKind, program: Program, run: Run, index: int, question: 
 
 def sample_tasks(kind: TaskKind, program: Program, run: Run, rng: random.Random,
                  pool: Sequence[tuple[dict[str, Any], Any]], *, recipe: str) -> Iterator[Task]:
-    """Up to `kind.options.limit` (question, answer) pairs drawn from `pool` with `rng`, as tasks."""
+    """Up to `kind.options.limit` (question, answer) pairs drawn from `pool` with `rng` (`selection.pick`),
+    as tasks."""
+    from codereasoner.tasks.selection import pick
+
     if not pool:
         kind.drops["no_candidate"] += 1
-    picked = rng.sample(pool, min(kind.options.limit, len(pool)))
+    picked = pick(kind.name, program.code, pool, kind.options.limit, rng)  # trivial questions last, at most one
     for i, (question, answer) in enumerate(picked):
         yield make_task(kind, program, run, i, question, answer, recipe=recipe)

@@ -1,8 +1,12 @@
-"""Tasks stage (data build): one shard of programs → engine checks → traced runs → tasks, with counts.
+"""Tasks stage (data build): one shard of programs → filters and engine checks → tasks, with counts.
 
-For each program: a plain run (must end `ok` with a literal result), a traced run (must give the same
-result: a cheap determinism check), the runs of any derived program a kind asks for (the anchor-instrumented
-code), then every kind's questions. Nothing here reads or writes files; `pipeline.build_data` does.
+For each program (`checked_programs`, docs/data.md): the static checks, one traced run at hash seed 0 (the
+ground truth: ok, a short literal result, no prints) and a plain rerun under hash seed 1 (the same result),
+runs on more inputs until the output changes (input dependence), the output caps, and the model-based
+difficulty filter when a model is configured. Then the runs of any derived program a kind asks for (the
+anchor-instrumented code), and every kind's questions: white-box kinds only for programs that pass
+ExecVerify's structural filter, trivial questions capped. Nothing here reads or writes files;
+`pipeline.build_data` does.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from codereasoner.records import Program, Run, Task
 from codereasoner.tasks import TASK_KINDS
 from codereasoner.tasks.base import KindOptions, TaskKind
 from codereasoner.tasks.config import DataConfig
+from codereasoner.tasks.hardness import Generate
 
 BATCH = 200  # programs per executor call: big enough to keep the pool busy, small enough for a live bar
 
@@ -25,7 +30,7 @@ def kinds_for(data: DataConfig) -> dict[str, TaskKind]:
     """The recipe's task kinds, configured; ValueError for an unknown kind or a style a kind lacks."""
     options = KindOptions(style=data.style, limit=data.questions_per_program, selection=data.selection,
                           max_answer_chars=data.max_answer_chars, max_anchors=data.max_anchors,
-                          anchor_modes=tuple(data.anchor_modes))
+                          anchor_modes=tuple(data.anchor_modes), min_questions=data.whitebox_min_questions)
     kinds = {}
     for name in data.kinds:
         try:
@@ -41,40 +46,70 @@ def kinds_for(data: DataConfig) -> dict[str, TaskKind]:
 
 def _run(executor: Any, programs: Sequence[Program], limits: Any, trace: bool,
          on_progress: Callable[[int], Any] | None = None) -> list[Run]:
+    from codereasoner.programs.checks import run_programs
+
     runs: list[Run] = []
     for i in range(0, len(programs), BATCH):
         chunk = programs[i:i + BATCH]
-        runs += executor.run(chunk, trace=trace, limits=limits)
+        runs += run_programs(executor, chunk, trace=trace, limits=limits)
         if on_progress is not None:
             on_progress(len(chunk))
     return runs
 
 
-def shard_tasks(programs: Sequence[Program], kinds: dict[str, TaskKind], data: DataConfig, recipe: str,
-                seed: int, executor: Any, limits: Any,
-                on_progress: Callable[[int], Any] | None = None) -> tuple[list[Task], list[Program], dict]:
-    """(tasks, programs that made it through the engine, counters) for one shard."""
-    from codereasoner.programs import verify_programs
+def checked_programs(programs: Sequence[Program], data: DataConfig, executor: Any, limits: Any,
+                     counts: Counter[str], generate: Generate | None = None, solved_hist: Counter[str] | None = None,
+                     on_progress: Callable[[int], Any] | None = None) -> list[tuple[Program, Run]]:
+    """The programs stage's gates, in order, each drop counted in `counts` by reason (docs/data.md):
+    static checks → one traced run (ground truth) + a hash-seed rerun → input dependence → output caps →
+    the model-based difficulty filter when `generate` is given."""
+    from codereasoner.programs import filters
+    from codereasoner.programs.checks import verify_runs
 
-    counts: dict[str, Counter] = {s: Counter() for s in ("programs", "tasks", "drops", "difficulty", "anchors")}
-    # The programs stage's gate: runs ok with a short literal result, twice the same, no hash-order sets.
-    passed: list[Program] = []
-    for i in range(0, len(programs), BATCH):
+    flt = data.filters
+    candidates = filters.static_filter(programs, flt, counts)
+    if on_progress is not None:
+        on_progress(len(programs) - len(candidates))
+    verified: list[tuple[Program, Run]] = []
+    for i in range(0, len(candidates), BATCH):
+        chunk = candidates[i:i + BATCH]
         checked: dict[str, int] = {}
-        passed += verify_programs(list(programs[i:i + BATCH]), executor, max_repr=data.max_answer_chars,
-                                  stats=checked)
+        verified += verify_runs(chunk, executor, max_repr=data.max_answer_chars, stats=checked, limits=limits)
         for reason, k in checked.items():
             if reason not in ("kept", "total"):
-                counts["programs"][f"engine_{reason}"] += k
-    traced = _run(executor, passed, limits, trace=True, on_progress=on_progress)
-    if on_progress is not None:
-        on_progress(len(programs) - len(passed))
-    kept: list[tuple[Program, Run]] = []
-    for program, run in zip(passed, traced):
-        if not run.ok or run.result != program.meta.get("result") or run.trace is None:
-            counts["programs"]["engine_nondeterministic"] += 1  # the traced run disagrees with the checked ones
-        else:
-            kept.append((program, run))
+                counts[f"engine_{reason}"] += k
+        if on_progress is not None:
+            on_progress(len(chunk))
+    results = {p.id: p.meta["result"] for p, _ in verified}
+    if flt.independence_inputs:
+        verdict = filters.input_dependence([p for p, _ in verified], results,
+                                           lambda jobs: _run(executor, jobs, limits, trace=False),
+                                           min_inputs=flt.independence_inputs, candidates=flt.independence_candidates)
+        counts["input_independent"] += sum(verdict[p.code] == "constant" for p, _ in verified)
+        counts["independence_unmeasured"] += sum(verdict[p.code] == "unmeasured" for p, _ in verified)
+        verified = [(p, r) for p, r in verified if verdict[p.code] != "constant"]
+    runs = {p.id: r for p, r in verified}
+    capped = filters.cap_outputs([p for p, _ in verified], results, flt, counts)
+    kept = [(p, runs[p.id]) for p in capped]
+    if generate is not None and data.hardness.enabled:
+        from codereasoner.tasks.hardness import hardness_filter
+
+        kept = hardness_filter(kept, generate, data.hardness, counts, solved_hist if solved_hist is not None
+                               else Counter(), data.max_answer_chars)
+    return kept
+
+
+def shard_tasks(programs: Sequence[Program], kinds: dict[str, TaskKind], data: DataConfig, recipe: str,
+                seed: int, executor: Any, limits: Any,
+                on_progress: Callable[[int], Any] | None = None,
+                generate: Generate | None = None) -> tuple[list[Task], list[Program], dict]:
+    """(tasks, programs that passed every gate, counters) for one shard."""
+    from codereasoner.tasks.selection import cap_trivial, structural_ok
+
+    sections = ("programs", "tasks", "drops", "difficulty", "anchors", "hardness")
+    counts: dict[str, Counter] = {s: Counter() for s in sections}
+    kept = checked_programs(programs, data, executor, limits, counts["programs"], generate, counts["hardness"],
+                            on_progress)
     counts["programs"]["kept"] = len(kept)
 
     derived = _derived_runs(kinds, [p for p, _ in kept], executor, limits)
@@ -84,7 +119,11 @@ def shard_tasks(programs: Sequence[Program], kinds: dict[str, TaskKind], data: D
         if hasattr(kind, "drops"):
             kind.drops.clear()
     for program, run in kept:
+        white_box_ok = not data.structural_filter or structural_ok(program)
         for name, kind in kinds.items():
+            if kind.white_box and not white_box_ok:
+                counts["drops"][f"{name}:structural_filter"] += 1
+                continue
             rng = random.Random(f"{seed}:{program.id}:{name}")
             extra = derived.get((name, program.id))
             for task in kind.questions(program, run, rng, recipe=recipe, derived=extra):
@@ -94,10 +133,12 @@ def shard_tasks(programs: Sequence[Program], kinds: dict[str, TaskKind], data: D
                     continue
                 seen.add(key)
                 tasks.append(task)
-                counts["tasks"][name] += 1
-                counts["difficulty"][f"{name}/{task.difficulty}"] += 1
-                if name == "anchors":
-                    counts["anchors"][str(len(task.answer["prints"]))] += 1
+    tasks = cap_trivial(tasks, data.max_trivial_share, counts["drops"])
+    for task in tasks:
+        counts["tasks"][task.kind] += 1
+        counts["difficulty"][f"{task.kind}/{task.difficulty}"] += 1
+        if task.kind == "anchors":
+            counts["anchors"][str(len(task.answer["prints"]))] += 1
     for name, kind in kinds.items():
         for reason, k in getattr(kind, "drops", {}).items():
             counts["drops"][f"{name}:{reason}"] += k

@@ -40,9 +40,7 @@ def render_card(recipe: Any, params: Mapping[str, Any], programs: Mapping[str, A
         "",
         "## Programs",
         "",
-        "| step | count |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in programs.items() if k != "decontamination"],
+        *_program_lines(programs),
         "",
         "## Decontamination",
         "",
@@ -64,6 +62,58 @@ def render_card(recipe: Any, params: Mapping[str, Any], programs: Mapping[str, A
                   "````", prompt, "````", "", "Answer:", "", "```", json.dumps(task.answer, ensure_ascii=False),
                   "```", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+# What each program counter means (docs/data.md lists the same reasons), in the order the build applies them.
+STEPS = {
+    "drawn": "drawn from the sources",
+    "with_inputs": "with extra mutated inputs (`data.inputs_per_program`)",
+    "to_engine": "left after deduplication and decontamination",
+    "kept": "kept: every gate passed, tasks made from these",
+}
+REASONS = {
+    "duplicates": ("draw", "same function and call as an earlier program (names, layout, comments ignored)"),
+    "contaminated": ("decontamination", "shares an n-gram with a benchmark"),
+    "static_identical_operands": ("static", "identical operands (`x == x`, `a - a`, `p and p`)"),
+    "static_dead_local": ("static", "assigns a local it never reads"),
+    "static_unused_loop_var": ("static", "a loop variable the loop never reads"),
+    "static_literal_compare_return": ("static", "returns only a comparison with a literal"),
+    "engine_status_error": ("engine", "raised an exception"),
+    "engine_status_timeout": ("engine", "ran out of time"),
+    "engine_status_memory_exceeded": ("engine", "ran out of memory"),
+    "engine_status_output_exceeded": ("engine", "printed too much"),
+    "engine_status_crashed": ("engine", "its process died"),
+    "engine_status_invalid": ("engine", "not a runnable record"),
+    "engine_too_long": ("engine", "result longer than `data.max_answer_chars`"),
+    "engine_prints": ("engine", "prints (answers must not depend on stdout)"),
+    "engine_not_literal": ("engine", "result is not a literal"),
+    "engine_hash_order": ("engine", "a traced set of strings (its order follows the hash seed)"),
+    "engine_no_trace": ("engine", "no trace came back"),
+    "engine_nondeterministic": ("engine", "another result under hash seed 1"),
+    "input_independent": ("input dependence", "the same output on every input tried (>= 4 distinct)"),
+    "output_cap_same_result": ("output caps", "its result is already `data.filters.max_share` of the shard"),
+    "output_cap_bool": ("output caps", "bool result over `data.filters.max_bool`"),
+    "output_cap_none": ("output caps", "None result over `data.filters.max_none`"),
+    "output_cap_empty": ("output caps", "empty result over `data.filters.max_empty`"),
+    "output_cap_zero": ("output caps", "0 result over `data.filters.max_zero`"),
+    "output_cap_one": ("output caps", "1/-1 result over `data.filters.max_one`"),
+    "too_easy": ("hardness", "the model solved it >= t of k times (`data.hardness`)"),
+}
+NOTES = {"independence_unmeasured": "programs kept without an input-dependence verdict (too few inputs ran ok)"}
+
+
+def _program_lines(programs: Mapping[str, Any]) -> list[str]:
+    lines = ["| step | programs |", "|---|---|"]
+    lines += [f"| {text} | {programs[k]} |" for k, text in STEPS.items() if k in programs]
+    lines += ["", "Dropped, by the first gate that stopped each program (docs/data.md):", "",
+              "| gate | reason | programs |", "|---|---|---|"]
+    known = [k for k in REASONS if k in programs]
+    unknown = sorted(k for k in programs if k not in REASONS and k not in STEPS and k not in NOTES
+                     and k != "decontamination" and isinstance(programs[k], int))
+    lines += [f"| {REASONS[k][0]} | {REASONS[k][1]} | {programs[k]} |" for k in known]
+    lines += [f"| other | {k} | {programs[k]} |" for k in unknown]
+    lines += [f"\n{text}: {programs[k]}." for k, text in NOTES.items() if programs.get(k)]
+    return lines
 
 
 def _kind_table(tasks: Mapping[str, int], difficulty: Mapping[str, int]) -> list[str]:

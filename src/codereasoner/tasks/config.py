@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from codereasoner.programs.filters import FilterConfig
+from codereasoner.tasks.hardness import HardnessConfig
+
 STYLES = ("direct", "cot", "codereasoner", "execverify", "stepcodereasoner", "minimal")
 SELECTIONS = ("execverify", "uniform")
 
@@ -39,6 +42,16 @@ class DataConfig:
         "help": "StepCodeReasoner: at most this many anchor prints; samples printing more are dropped"})
     anchor_modes: tuple[str, ...] = field(default=("output", "input"), metadata={
         "help": "StepCodeReasoner anchor tasks to make: output and/or input prediction"})
+    filters: FilterConfig = field(default_factory=FilterConfig, metadata={
+        "help": "degenerate-program filters, on by default for every source (docs/data.md)"})
+    structural_filter: bool = field(default=True, metadata={
+        "help": "ExecVerify's structural filter: white-box questions only about programs with a loop or >= 5 lines"})
+    max_trivial_share: float = field(default=0.05, metadata={
+        "help": "at most this share of next_line/state questions may be trivial (after return; x = <literal>)"})
+    whitebox_min_questions: int = field(default=2, metadata={
+        "help": "whitebox items with fewer trace questions are not made"})
+    hardness: HardnessConfig = field(default_factory=HardnessConfig, metadata={
+        "help": "ExecVerify's model-based difficulty filter (off until data.hardness.backend is set)"})
     decontaminate: bool = field(default=True, metadata={
         "help": "drop programs sharing an n-gram with CRUXEval or the benchmark files"})
     ngram: int = field(default=10, metadata={"help": "n-gram size for decontamination (StepCodeReasoner: 10)"})
@@ -62,9 +75,11 @@ class DataConfig:
         if any(not 0 <= lv <= 6 for lv in self.levels) or not self.levels:
             raise ValueError(f"data.levels must be levels 0-6, got {self.levels!r}")
         for name in ("inputs_per_program", "questions_per_program", "max_answer_chars", "max_anchors",
-                     "ngram", "max_steps", "shard_size"):
+                     "ngram", "max_steps", "shard_size", "whitebox_min_questions"):
             if getattr(self, name) < 1:
                 raise ValueError(f"data.{name} must be at least 1, got {getattr(self, name)!r}")
+        if not 0 <= self.max_trivial_share < 1:
+            raise ValueError(f"data.max_trivial_share must be in [0, 1), got {self.max_trivial_share!r}")
         if self.timeout_s <= 0:
             raise ValueError(f"data.timeout_s must be positive, got {self.timeout_s!r}")
         if not set(self.anchor_modes) <= {"output", "input"} or not self.anchor_modes:

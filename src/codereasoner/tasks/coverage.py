@@ -25,6 +25,7 @@ REASONING_STYLES = ("codereasoner", "execverify")
 class Coverage(TaskKind):
     name = "coverage"
     styles = ("direct", *REASONING_STYLES)
+    white_box = True
 
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:

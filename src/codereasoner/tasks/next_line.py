@@ -78,6 +78,7 @@ def line_fields(task: Task, item: dict[str, Any]) -> dict[str, str]:
 class NextLine(TaskKind):
     name = "next_line"
     styles = REASONING_STYLES
+    white_box = True
 
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:

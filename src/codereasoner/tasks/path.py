@@ -48,6 +48,7 @@ def next_lines(program: Program, run: Run) -> dict[int, list[int]]:
 class PathPrediction(TaskKind):
     name = "path"
     styles = ("direct", *REASONING_STYLES)
+    white_box = True
 
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:

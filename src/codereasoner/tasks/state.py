@@ -104,6 +104,7 @@ def state_answer_text(answer: dict[str, str]) -> str:
 class State(TaskKind):
     name = "state"
     styles = REASONING_STYLES
+    white_box = True
 
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:

@@ -21,25 +21,31 @@ from codereasoner.tasks import state as st
 from codereasoner.tasks.answers import extract_tag, output_answer, parse_literal, same_value, split_assertion
 from codereasoner.tasks.base import Parsed, TaskKind, literal_result_call, make_task, reasoning_block
 from codereasoner.tasks.output import perturb_value
+from codereasoner.tasks.selection import pick
 
 
 @TASK_KINDS.register("whitebox")
 class WhiteBox(TaskKind):
     name = "whitebox"
     styles = ("execverify",)
+    white_box = True
 
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:
         parts = literal_result_call(program, run, self.options.max_answer_chars)
         if parts is None:
             return
-        # ExecVerify shuffles each pool and keeps the first `limit` (5 path + 5 state).
+        # ExecVerify shuffles each pool and keeps the first `limit` (5 path + 5 state); trivial questions
+        # (what follows a return, the state after `x = <literal>`) only fill, at most one of each.
         paths = nl.candidates(program, run, self.options.selection)
         states = st.candidates(program, run, self.options.selection, self.options.max_answer_chars)
-        paths = rng.sample(paths, min(self.options.limit, len(paths)))
-        states = rng.sample(states, min(self.options.limit, len(states)))
+        paths = pick("next_line", program.code, paths, self.options.limit, rng)  # trivial ones last, at most one
+        states = pick("state", program.code, states, self.options.limit, rng)
         if not paths and not states:
             self.drops["no_white_box_question"] += 1
+            return
+        if len(paths) + len(states) < self.options.min_questions:
+            self.drops["too_few_questions"] += 1
             return
         items = [{"kind": "next_line", **q} for q, _ in paths] + [{"kind": "state", **q} for q, _ in states]
         answers = [a for _, a in paths] + [a for _, a in states]
