@@ -31,7 +31,7 @@ def tasks(tmp_path_factory):
     for recipe, overrides in BUILDS.items():
         d = tmp_path_factory.mktemp(recipe)
         try:
-            build_data(recipe, 10, 11, d, workers=1, progress=False,
+            build_data(recipe, 40, 11, d, workers=1, progress=False,
                        overrides=["data.decontaminate=false", *overrides])
         except ValueError as e:  # a kind that cannot take this style yet: the kinds check below catches gaps
             pytest.fail(f"{recipe} {overrides}: {e}")
