@@ -72,3 +72,24 @@ def load_recipe(name_or_path: str | Path, overrides: Sequence[str] = ()) -> Reci
     if recipe.name == "custom" and path.parent == RECIPES_DIR:
         recipe = apply_overrides(recipe, [f"name={path.stem}"])
     return apply_overrides(recipe, list(overrides))
+
+
+def build_recipe(data: str | Path) -> Recipe | None:
+    """The recipe a `codereasoner data build` directory was made with (its config.json), or None when DIR
+    has none; a config.json an older version wrote falls back to the built-in recipe of the same name."""
+    import json
+
+    from codereasoner.config import from_dict
+
+    file = Path(data) / "config.json"
+    if not file.is_file():
+        return None
+    try:
+        section = json.loads(file.read_text(encoding="utf-8"))["recipe"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        return from_dict(Recipe, section, str(file))
+    except ValueError:
+        name = section.get("name") if isinstance(section, dict) else None
+        return load_recipe(name) if name in recipe_names() else None

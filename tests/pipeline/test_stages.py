@@ -17,7 +17,8 @@ from codereasoner.records import Task  # noqa: E402
 
 MICRO = ["tiny.hidden_size=32", "tiny.num_layers=1", "tiny.num_heads=2", "tiny.intermediate_size=64",
          "tiny.vocab_size=300", "sft.max_steps=2", "sft.batch_size=4", "grpo.max_steps=1", "grpo.num_generations=2",
-         "grpo.prompts_per_step=2", "grpo.max_completion_length=4", "logging_steps=1", "save_steps=1", "threads=1",
+         "grpo.update_prompts=2", "grpo.rollout_prompts=2", "grpo.max_completion_length=4",
+         "logging_steps=1", "save_steps=1", "threads=1",
          "grpo.select_samples=0", "eval_every=1", "eval_max_new_tokens=4"]
 
 

@@ -77,7 +77,7 @@ def test_interrupted_run_resumes_from_the_cache_without_asking_again(tmp_path, e
         assert [s.task.id for s in read_samples(out)] == ["t1"]
         first = len(server.requests)
         client.chat([[{"role": "system", "content": "You are a programming expert."},
-                      {"role": "user", "content": task(2).prompt}]], n=2, temperature=0.7, max_tokens=4096)
+                      {"role": "user", "content": task(2).prompt}]], n=2, temperature=0.6, max_tokens=4096, top_p=0.9)
         before = len(server.requests)  # t2's request is now cached, as if the crash came after the answer
         assert before == first + 1
         s = distill([task(1), task(2)], client, out, cfg=cfg, executor=executor, progress=False)

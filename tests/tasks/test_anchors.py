@@ -113,3 +113,12 @@ def test_instrumented_program_returns_what_the_original_returns(executor, seed, 
     program = next(iter(cls(cls.Config.at_level(level)).programs(random.Random(seed))))
     a, b = executor.run([program, Program("i", instrument(program.code, entry="f"), program.call)])
     assert a.status == b.status and a.result == b.result
+
+
+def test_print_block_needs_the_name():
+    from codereasoner.tasks.anchors import print_matches
+
+    assert print_matches("res: [1, 2]", "res: [1,  2]") and print_matches("res: 3", "res:3")
+    assert print_matches("res: a b", "res: a\nb")  # a line break inside a block is formatting
+    assert not print_matches("res: 3", "3")  # a bare value could be any variable's
+    assert not print_matches("res: 3", "other: 3")

@@ -1,4 +1,5 @@
-"""Bi-Level GRPO math (StepCodeReasoner Eq. 10-12, 14) against examples worked out by hand."""
+"""Bi-Level GRPO math (StepCodeReasoner Eq. 10-12, 14) against examples worked out by hand, and the rules
+applied per group: terminal-only for one anchor, unscorable rows left out, input-prediction targets apart."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ torch = pytest.importorskip("torch")
 from codereasoner.train.bilevel import (  # noqa: E402
     anchor_spans,
     bilevel_advantages,
+    group_advantages,
     group_bilevel,
     token_advantages,
 )
@@ -65,14 +67,50 @@ def test_shapes_are_checked():
         bilevel_advantages(torch.zeros(3, 2), torch.zeros(2))
 
 
-def test_group_bilevel_pads_missing_anchors_and_handles_no_anchor_tasks():
-    steps, finals = group_bilevel([[1.0, 1.0], [1.0], [], []], [1.0, 0.0, 1.0, 0.0], group_size=2, lam=0.3, eps=0.0)
-    # group 1: r = [[1, 1], [1, 0]] -> anchor-1 column agrees (A_grp 0), anchor 2 = [+1, -1]
-    assert steps[0] == pytest.approx([0.0 + 0.3 * 2, 1.0 + 0.3])
-    assert steps[1] == pytest.approx([0.0 + 0.3 * 1, -1.0])
+def test_group_bilevel_missing_anchors_are_absent_and_no_anchor_tasks_are_terminal_only():
+    steps, finals = group_bilevel([[1.0, 1.0, 1.0], [1.0, 0.0], [], []], [1.0, 0.0, 1.0, 0.0], group_size=2,
+                                  lam=0.3, eps=0.0)
+    # group 1: anchor 1 [1, 1] agrees, anchor 2 [1, 0] -> +-1; anchor 3 only in row 1: alone, A_grp 0.
+    # intra row 1 = [1*(1+1), 1*(1+1), 1] ; row 2 = [1*(1+0), 0]
+    assert steps[0] == pytest.approx([0.6, 1.0 + 0.6, 0.3])
+    assert steps[1] == pytest.approx([0.3, -1.0])
     assert finals[:2] == pytest.approx([1.0, -1.0])
     # group 2 has no anchors: terminal-only advantages
     assert steps[2:] == [[], []] and finals[2:] == pytest.approx([1.0, -1.0])
+
+
+def test_one_anchor_is_terminal_only():
+    # §4.2: a sample whose only anchor is the return value trains on the final reward alone.
+    steps, finals = group_advantages([[1.0], [0.0], [1.0]], [1.0, 0.0, 1.0], lam=0.3, eps=0.0)
+    assert steps == [[], [], []]
+    assert finals == pytest.approx([S, -2 * S, S])
+
+
+def test_unscorable_rows_are_left_out_not_counted_wrong():
+    # Row 3's sandbox failed (None). Counting it as all-wrong would give rows 1-2 a positive push; left out,
+    # the two remaining rows agree and get nothing from the group terms.
+    steps, finals = group_advantages([[1.0, 1.0], [1.0, 1.0], None], [1.0, 1.0, None], lam=0.0, eps=0.0)
+    assert steps == [[0.0, 0.0], [0.0, 0.0], []] and finals == [0.0, 0.0, 0.0]
+    counted, _ = group_advantages([[1.0, 1.0], [1.0, 1.0], [0.0, 0.0]], [1.0, 1.0, 0.0], lam=0.0, eps=0.0)
+    assert counted[0][0] > 0  # what the old rule did
+
+
+def test_input_prediction_anchor_columns_do_not_mix_targets():
+    # Three samples committed to inputs whose first print differs for sample 3 ("x: 5" vs "x: 4").
+    # Anchor 1: samples 1-2 share a target ([1, 0] -> +-1); sample 3 is alone with its target (A_grp 0).
+    steps = [[1.0, 1.0], [0.0, 1.0], [1.0, 1.0]]
+    targets = [["x: 4", "y: 1"], ["x: 4", "y: 1"], ["x: 5", "y: 1"]]
+    a, _ = group_advantages(steps, [1.0, 1.0, 1.0], lam=0.0, eps=0.0, targets=targets)
+    assert [row[0] for row in a] == pytest.approx([1.0, -1.0, 0.0])
+    mixed, _ = group_advantages(steps, [1.0, 1.0, 1.0], lam=0.0, eps=0.0)
+    assert mixed[2][0] > 0  # one column across all three would reward sample 3 against the others' target
+
+
+def test_float_noise_is_agreement():
+    third = 1 / 3
+    r = torch.tensor([[third + third + third], [1.0]], dtype=torch.float64)
+    a_step, a_final = bilevel_advantages(r.repeat(1, 2), torch.tensor([third * 3, 1.0]), lam=0.0, eps=0.0)
+    assert torch.all(a_step == 0) and torch.all(a_final == 0)
 
 
 def test_anchor_spans_and_token_mapping():

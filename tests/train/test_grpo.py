@@ -76,7 +76,8 @@ def test_tiny_grpo_smoke(tmp_path, algorithm):
     tok = train_tokenizer([t.prompt + t.answer for t in tasks], vocab_size=300)
     model = build_model(tok, TinySpec(vocab_size=300, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64))
     cfg = apply_overrides(load_recipe("tiny").train, [
-        "grpo.num_generations=4", "grpo.prompts_per_step=2", "grpo.max_completion_length=4", "grpo.max_steps=2",
+        "grpo.num_generations=4", "grpo.update_prompts=2", "grpo.rollout_prompts=2", "grpo.max_completion_length=4",
+        "grpo.max_steps=2",
         f"grpo.algorithm={algorithm}", "save_steps=2", "logging_steps=1", "grpo.curriculum=1,2"])
 
     def reward(prompts, completions, task, **kw):
@@ -94,3 +95,80 @@ def test_tiny_grpo_smoke(tmp_path, algorithm):
     assert last_checkpoint(tmp_path).endswith("checkpoint-2")
     logged = {k for row in trainer.state.log_history for k in row}
     assert "frac_groups_dropped" in logged and "reward" in logged
+
+
+def test_float_noise_spread_counts_as_zero_spread():
+    t = _bare_trainer(2)
+    t.zero_spread_tol = 1e-6
+    # identical partial credits summed in different orders: rewards differ by ~1e-16, advantages by ~1e-12
+    adv = torch.tensor([1e-12, -1e-12, 0.7, -0.7])
+    out = {"completion_mask": torch.ones(4, 2, dtype=torch.long), "num_items_in_batch": torch.tensor(8)}
+    t._drop_zero_spread(out, adv)
+    assert out["completion_mask"].sum(dim=1).tolist() == [0, 0, 2, 2]
+
+
+ANCHORED = ["<print>a: 1</print><print>b: 2</print><answer>3</answer>",
+            "<print>a: 0</print><print>b: 2</print><answer>4</answer>",
+            "<print>a: 1</print><print>b: 5</print><answer>3</answer>",
+            "<print>a: 7</print><print>b: 7</print><answer>9</answer>"]
+
+
+def test_bilevel_advantages_reach_the_loss_per_token_and_differ_across_anchors(tmp_path, monkeypatch):
+    """Through TRL's real step: the advantages `_compute_loss` receives are (batch, tokens), and within one
+    completion the tokens of anchor 1 and anchor 2 carry different advantages."""
+    from trl import GRPOTrainer
+
+    from codereasoner.config import apply_overrides
+    from codereasoner.recipe import load_recipe
+    from codereasoner.train.grpo import build_grpo_trainer
+    from codereasoner.train.sft import rl_row
+    from codereasoner.train.tiny import TinySpec, build_model, train_tokenizer
+
+    tasks = [_task(i) for i in range(4)]
+    tok = train_tokenizer([t.prompt for t in tasks] + ANCHORED * 4, vocab_size=300)
+    model = build_model(tok, TinySpec(vocab_size=300, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64))
+    cfg = apply_overrides(load_recipe("tiny").train, [
+        "grpo.num_generations=4", "grpo.update_prompts=1", "grpo.rollout_prompts=1", "grpo.max_completion_length=4",
+        "grpo.max_steps=1", "grpo.algorithm=bilevel", "grpo.drop_zero_spread=false", "save_steps=100"])
+    original = GRPOTrainer._generate_and_score_completions
+
+    def with_anchored_completions(self, inputs):
+        out = original(self, inputs)  # a real generation; its completions are then replaced by anchored ones
+        ids = [tok(text, add_special_tokens=False)["input_ids"] for text in ANCHORED]
+        width = max(map(len, ids))
+        out["completion_ids"] = torch.tensor([i + [tok.pad_token_id] * (width - len(i)) for i in ids])
+        out["completion_mask"] = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i in ids])
+        out["num_items_in_batch"] = out["completion_mask"].sum()
+        return out
+
+    monkeypatch.setattr(GRPOTrainer, "_generate_and_score_completions", with_anchored_completions)
+
+    def scorer(rows, completions):  # r_i from the prints: a: 1 and b: 2 are right; answer 3 is right
+        steps = [[float("a: 1" in c), float("b: 2" in c)] for c in completions]
+        return steps, [float("<answer>3<" in c) for c in completions]
+
+    seen = []
+    trainer = build_grpo_trainer(model, tok, [rl_row(t) for t in tasks], cfg, tmp_path,
+                                 [lambda prompts, completions, **kw: [0.0] * len(completions)],
+                                 step_scorer=scorer, use_cpu=True)
+    real_loss = trainer._compute_loss
+    monkeypatch.setattr(trainer, "_compute_loss", lambda m, inputs: seen.append(inputs) or real_loss(m, inputs))
+    trainer.train()
+    (inputs,) = seen
+    from codereasoner.train.bilevel import group_advantages
+
+    a_steps, a_finals = group_advantages(*scorer(None, ANCHORED), lam=0.3)
+    expected = [(f + s[0], f + s[1]) for s, f in zip(a_steps, a_finals)]
+    adv, ids = inputs["advantages"], inputs["completion_ids"]
+    assert adv.dim() == 2 and adv.shape == ids.shape
+    for row in range(adv.shape[0]):
+        text = tok.decode(ids[row][inputs["completion_mask"][row].bool()])
+        first = text.index("</print>") + len("</print>")
+        second = text.rindex("</print>") + len("</print>")
+        starts = [len(tok.decode(ids[row][:k])) for k in range(int(inputs["completion_mask"][row].sum()))]
+        seg1 = [adv[row, k].item() for k, at in enumerate(starts) if at < first]  # a token belongs where it starts
+        seg2 = [adv[row, k].item() for k, at in enumerate(starts) if first <= at < second]
+        assert len(set(seg1)) == 1 and len(set(seg2)) == 1  # one advantage per anchor segment
+        want = expected[ANCHORED.index(text)]
+        assert (seg1[0], seg2[0]) == pytest.approx(want, abs=1e-5)
+    assert sum(a != b for a, b in expected) >= 3  # anchors of one completion get different advantages

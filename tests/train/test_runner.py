@@ -15,7 +15,8 @@ from codereasoner.rewards.config import RewardConfig  # noqa: E402
 
 MICRO = ["tiny.hidden_size=32", "tiny.num_layers=1", "tiny.num_heads=2", "tiny.intermediate_size=64",
          "tiny.vocab_size=300", "sft.max_steps=2", "sft.batch_size=4", "grpo.max_steps=1", "grpo.num_generations=2",
-         "grpo.prompts_per_step=2", "grpo.max_completion_length=4", "logging_steps=1", "save_steps=1", "threads=1",
+         "grpo.update_prompts=2", "grpo.rollout_prompts=2", "grpo.max_completion_length=4",
+         "logging_steps=1", "save_steps=1", "threads=1",
          "grpo.select_samples=0"]
 
 
@@ -77,3 +78,67 @@ def test_train_cli_sft(tmp_path, capsys):
     assert capsys.readouterr().out.strip().endswith("final")
     assert main(["train", "grpo", "--recipe", "tiny", "--data", str(tmp_path / "data"), "-o", str(tmp_path / "g")]) == 2
 
+
+
+def _data(tmp_path, n=12):
+    (tmp_path / "data" / "tasks").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data" / "tasks" / "tasks-00000.jsonl").write_text(
+        "".join(json.dumps(to_json(t)) + "\n" for t in _tasks(n)))
+    return str(tmp_path / "data")
+
+
+def _sets(*extra):
+    return [x for m in [*MICRO, *extra] for x in ("--set", f"train.{m}")]
+
+
+def test_grpo_with_fewer_tasks_than_one_rollout_fails_clearly(tmp_path, capsys):
+    from codereasoner.cli.main import main
+    from codereasoner.train import runner
+
+    cfg = apply_overrides(load_recipe("tiny").train, MICRO)
+    start = runner.init_model(cfg, [t.prompt for t in _tasks()], tmp_path / "m0")
+    args = ["train", "grpo", "--data", _data(tmp_path, 3), "--model", str(start), "-o", str(tmp_path / "g"),
+            "--no-progress", *_sets("grpo.update_prompts=4", "grpo.rollout_prompts=4")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "only 3 RL task(s) remain" in err and "train.grpo.rollout_prompts=4" in err
+    assert not (tmp_path / "g" / "final").exists()
+
+
+@pytest.mark.parametrize("target", ["wandb", "mlflow", "comet"])
+def test_report_to_is_checked_before_any_work(tmp_path, capsys, target):
+    import importlib.util
+
+    from codereasoner.cli.main import main
+
+    if importlib.util.find_spec(target) is not None:
+        pytest.skip(f"{target} is installed here")
+    args = ["train", "sft", "--data", _data(tmp_path), "-o", str(tmp_path / "s"), "--no-progress",
+            "--set", f"train.report_to={target}"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "train.report_to" in err
+    assert not (tmp_path / "s").exists()
+
+
+def test_missing_model_directory_is_a_clear_error(tmp_path, capsys):
+    from codereasoner.cli.main import main
+
+    for stage in ("sft", "grpo"):
+        assert main(["train", stage, "--data", _data(tmp_path), "--model", str(tmp_path / "no" / "such"),
+                     "-o", str(tmp_path / stage)]) == 2
+        assert "not a local Hugging Face checkpoint" in capsys.readouterr().err
+
+
+def test_model_card_names_the_start_recipe_and_reward(tmp_path, executor):
+    from codereasoner.pipeline.grpo import grpo_stage
+    from codereasoner.pipeline.sft import sft_stage
+
+    rec = load_recipe("tiny", [f"train.{m}" for m in MICRO] + ["train.sft.chains=false"])
+    sft = sft_stage(_tasks(), rec, tmp_path / "sft", executor=executor, progress=False)
+    card = (sft / "README.md").read_text()
+    assert "[None]" not in card and "recipe `tiny`" in card and "embedded tiny model" in card
+    assert (tmp_path / "sft" / "README.md").read_text() == card
+    grpo = grpo_stage(sft, _tasks(), rec, tmp_path / "grpo", executor=executor, progress=False)
+    card = (grpo / "README.md").read_text()
+    assert "[None]" not in card and f"`{sft}`" in card and "reward: `output`" in card and "| learning_rate |" in card

@@ -1,5 +1,5 @@
-"""`codereasoner data build|inspect|push`: make a recipe's verified execution-reasoning tasks, summarise a build,
-or publish it as a Hugging Face dataset."""
+"""`codereasoner data build|inspect|push|distill`: make a recipe's verified execution-reasoning tasks, summarise a
+build, publish it as a Hugging Face dataset, or have a teacher model write verified reasoning chains for it."""
 
 from __future__ import annotations
 
@@ -55,7 +55,51 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     push.add_argument("--revision", default=None, help="branch to commit to (default: main)")
     push.add_argument("--message", default=None, help="commit message")
     push.set_defaults(run=run_push)
+    _add_distill(sub)
     parser.set_defaults(run=lambda args: _usage(parser))
+
+
+DISTILL_EXAMPLE = ("examples:\n"
+                   "  codereasoner data distill --teacher http://127.0.0.1:8000/v1 --model Qwen/QwQ-32B "
+                   "--data data/execverify -o runs/distill\n"
+                   "  codereasoner data distill --teacher /models/QwQ-32B --data data/execverify -o runs/distill\n"
+                   "  codereasoner train sft --recipe execverify --data runs/distill --model /models/qwen7b "
+                   "-o runs/sft")
+
+
+def _add_distill(sub: argparse._SubParsersAction) -> None:
+    d = sub.add_parser(
+        "distill", help="teacher reasoning chains for a build's tasks, kept only when verified",
+        description="Send each task's prompt to a teacher — any OpenAI-compatible server (URL) or a local Hugging "
+                    "Face model directory (run with vLLM when installed, else transformers) — and keep the chains "
+                    "whose final answer the verifier accepts (with --check-trace, also those whose intermediate "
+                    "claims agree with the execution trace). Writes OUT/distilled.jsonl (Sample records with "
+                    "provenance: teacher, prompt style, sampling, verdict), OUT/distilled.rejected.jsonl and "
+                    "OUT/summary.json; a rerun resumes and re-asks nothing. With the build's recipe (or --recipe), "
+                    "only the tasks of its SFT slice are sent (train.sft.kinds, train.sft.data_range). "
+                    "`codereasoner train sft --data OUT` trains on the result.",
+        epilog=DISTILL_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("--teacher", required=True, metavar="URL|PATH",
+                   help="http(s)://host:port/v1 of an OpenAI-compatible server, or a local model directory")
+    d.add_argument("--model", default=None, help="the served model name (required with a URL)")
+    d.add_argument("--api-key", default=None, help="URL teacher: API key (default: $OPENAI_API_KEY)")
+    d.add_argument("--data", required=True, metavar="DIR", help="a `codereasoner data build` directory or task JSONL")
+    d.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
+    d.add_argument("--recipe", default=None, help="recipe whose SFT slice is distilled (default: the build's)")
+    d.add_argument("--kinds", default="", help="comma-separated task kinds (default: the recipe's train.sft.kinds)")
+    d.add_argument("--limit", type=int, default=None, help="at most this many tasks")
+    d.add_argument("--n", type=int, default=1, help="teacher samples per task (default 1, as ExecVerify)")
+    d.add_argument("--keep", type=int, default=1, help="verified chains kept per task (default 1)")
+    d.add_argument("--temperature", type=float, default=0.6, help="default 0.6 (ExecVerify's QwQ-32B pass)")
+    d.add_argument("--top-p", type=float, default=0.9, help="default 0.9")
+    d.add_argument("--max-tokens", type=int, default=4096, help="default 4096")
+    d.add_argument("--batch", type=int, default=64, help="tasks per round of requests (default 64)")
+    d.add_argument("--concurrency", type=int, default=8, help="URL teacher: requests in flight (default 8)")
+    d.add_argument("--check-trace", action="store_true",
+                   help="also drop chains whose intermediate claims contradict the execution trace")
+    d.add_argument("--overwrite", action="store_true", help="start over in OUT (other settings are refused otherwise)")
+    d.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    d.set_defaults(run=run_distill)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -113,4 +157,64 @@ def run_push(args: argparse.Namespace) -> int:
         print(f"codereasoner: error: {e}", file=sys.stderr)
         return 2
     print(url)
+    return 0
+
+
+def _teacher(args: argparse.Namespace, out: str) -> object:
+    """An OpenAI-compatible client for a URL, a local-model teacher for a directory; ValueError otherwise."""
+    from pathlib import Path
+
+    from codereasoner.rationale.distill import LocalTeacher
+
+    spec = args.teacher
+    if spec.startswith(("http://", "https://")):
+        if not args.model:
+            raise ValueError("--model: name the model the server serves (e.g. --model Qwen/QwQ-32B)")
+        from codereasoner.openai_client import OpenAIClient
+
+        return OpenAIClient(spec, args.model, api_key=args.api_key, concurrency=args.concurrency,
+                            cache_dir=Path(out) / "cache")
+    if not (Path(spec) / "config.json").is_file():
+        raise ValueError(f"--teacher {spec}: neither an http(s) URL nor a local model directory (no config.json)")
+    import importlib.util
+
+    from codereasoner.evaluation.backends import BACKENDS, Sampling
+
+    name = "vllm" if importlib.util.find_spec("vllm") is not None else "hf"
+    backend = BACKENDS.get(name)(spec)
+
+    def generate(messages_list: list, *, n: int, temperature: float, top_p: float, max_tokens: int) -> list:
+        return backend.generate(messages_list, Sampling(n=n, temperature=temperature, top_p=top_p,
+                                                        max_new_tokens=max_tokens))
+
+    return LocalTeacher(spec, generate)
+
+
+def run_distill(args: argparse.Namespace) -> int:
+    import json
+
+    from codereasoner.rationale.distill import DISTILLED, DistillConfig, distill_dir
+    from codereasoner.rationale.sft import read_tasks
+    from codereasoner.recipe import build_recipe, load_recipe
+    from codereasoner.train.batch import stage_tasks
+
+    cfg = DistillConfig(n=args.n, keep=args.keep, temperature=args.temperature, top_p=args.top_p,
+                        max_tokens=args.max_tokens, batch=args.batch, check_trace=args.check_trace)
+    rec = load_recipe(args.recipe) if args.recipe else build_recipe(args.data)
+    tasks = sorted(read_tasks(args.data), key=lambda t: t.id)
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()] or (list(rec.train.sft.kinds) if rec else [])
+    tasks = stage_tasks(tasks, kinds, rec.train.sft.data_range if rec else (0.0, 1.0))[:args.limit]
+    if not tasks:
+        raise ValueError(f"no tasks to distill in {args.data} (kinds {kinds or 'all'}, the recipe's SFT slice)")
+    teacher = _teacher(args, args.output)
+    from codereasoner.execution import Executor
+
+    with Executor() as executor:
+        summary = distill_dir(tasks, teacher, args.output, cfg=cfg, executor=executor,
+                              progress=not args.no_progress, overwrite=args.overwrite)
+    from pathlib import Path
+
+    print(json.dumps({"out": str(Path(args.output) / DISTILLED), "tasks": summary.tasks, "kept": summary.kept,
+                      "rejected_tasks": summary.rejected_tasks, "resumed_tasks": summary.skipped_done,
+                      "verdicts": dict(summary.verdicts)}, indent=2))
     return 0

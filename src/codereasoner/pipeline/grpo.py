@@ -39,7 +39,7 @@ def grpo_params(rec: Recipe, start: Path, tasks: Sequence[Task], validation: Seq
     """What a GRPO model depends on (not threads, logging or progress)."""
     cfg = rec.train
     return {"stage": "grpo", "recipe": rec.name, "start": model_ref(start), "seed": cfg.seed, "dtype": cfg.dtype,
-            "use_vllm": cfg.use_vllm, "grpo": section(cfg.grpo), "reward": section(rec.rl_reward()),
+            "grpo": section(cfg.grpo), "reward": section(rec.rl_reward()),
             "tasks": digest(tasks), "validation": digest(validation), "eval_every": cfg.eval_every,
             "eval_max_new_tokens": cfg.eval_max_new_tokens}
 

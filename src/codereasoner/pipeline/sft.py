@@ -45,11 +45,14 @@ def sft_params(rec: Recipe, tasks: Sequence[Task], start: Path | None, validatio
             "eval_every": cfg.eval_every, "eval_max_new_tokens": cfg.eval_max_new_tokens}
 
 
-def samples(tasks: Sequence[Task], rec: Recipe, out: Path, executor: ExecutorLike | None) -> list[Sample]:
-    """The verified SFT samples for `tasks`, made once and kept in OUT/samples.jsonl."""
+def samples(tasks: Sequence[Task], rec: Recipe, out: Path, executor: ExecutorLike | None,
+            given: Sequence[Sample] | None = None) -> list[Sample]:
+    """The verified SFT samples for `tasks` (or the `given` ones, e.g. teacher chains), kept in OUT/samples.jsonl."""
     from codereasoner.rationale.sft import sft_samples
 
     path = out / "samples.jsonl"
+    if given is not None and not path.is_file():
+        write_jsonl_atomic(path, list(given))
     if path.is_file():
         rows = list(read_records(path, Sample))
         bad = [r for r in rows if isinstance(r, BadLine)]
@@ -63,19 +66,28 @@ def samples(tasks: Sequence[Task], rec: Recipe, out: Path, executor: ExecutorLik
     return made
 
 
+def _completions_hash(given: Sequence[Sample]) -> str:
+    import hashlib
+
+    return hashlib.sha256("\n".join(s.completion for s in given).encode()).hexdigest()[:16]
+
+
 def sft_stage(tasks: Sequence[Task], rec: Recipe, out_dir: str | Path, *, executor: ExecutorLike | None = None,
               start: str | Path | None = None, steps: int | None = None, validation: Sequence[Task] = (),
-              overwrite: bool = False, progress: bool = True) -> Path:
+              overwrite: bool = False, progress: bool = True, given: Sequence[Sample] | None = None) -> Path:
     """SFT on `tasks` from `start` (default: the recipe's model; the tiny one is built in OUT/model0 with a
-    tokenizer trained on these samples); `steps` overrides `train.sft.max_steps`. Returns OUT/final."""
+    tokenizer trained on these samples); `steps` overrides `train.sft.max_steps`; `given` samples (teacher
+    chains from `data distill`) replace the trace-guided ones. Returns OUT/final."""
     from codereasoner.train import runner
 
     rec = with_steps(rec, steps)
     out = Path(out_dir)
     start_path = Path(start) if start is not None else None
-    with claim(out, sft_params(rec, tasks, start_path, validation), what="training run (SFT)", owned=OWNED,
-               overwrite=overwrite):
-        made = samples(tasks, rec, out, executor)
+    params = sft_params(rec, tasks, start_path, validation)
+    if given is not None:
+        params["chains"] = "given:" + digest([s.task for s in given]) + ":" + _completions_hash(given)
+    with claim(out, params, what="training run (SFT)", owned=OWNED, overwrite=overwrite):
+        made = samples(tasks, rec, out, executor, given)
         if start_path is None:
             start_path = runner.init_model(rec.train, [s.task.prompt + "\n" + s.completion for s in made],
                                            out / "model0")

@@ -1,21 +1,29 @@
-"""Teacher distillation: ask any OpenAI-compatible endpoint for reasoning chains, keep only verified ones.
+"""Teacher distillation: ask a teacher model for reasoning chains, keep only the verified ones, with provenance.
 
-Reads `Task`s; writes `Sample` records (origin "teacher", verified) as JSONL. The teacher sees exactly the
-task's own prompt (`Task.prompt` + `Task.meta["system"]`): for the ExecVerify recipe those are ExecVerify's
-prompts (tasks/prompts.py, SEEDS.md §2.2), for StepCodeReasoner its App. A system prompts. Each task gets
-`n` samples (rejection sampling, SEEDS.md §1.3 / §2.1 step "QwQ-32B CoT ... filtered"); a sample is kept only
-when `rewards.verify.verify_batch` (strict) accepts its final answer, at most `keep` per task.
+How CodeReasoner and ExecVerify make their SFT chains (docs/recipes.md: QwQ-32B / GPT-4o, filtered by
+execution). Reads `Task`s; writes `Sample` records (origin "teacher", verified) as JSONL. The teacher is
+anything with `chat(messages_list, n=, temperature=, max_tokens=, top_p=) -> list[list[str]]` and a `model`
+name: `OpenAIClient` for any OpenAI-compatible server (vLLM, llama.cpp, a hosted API), or `LocalTeacher`
+around a local model (`codereasoner data distill --teacher PATH` builds one on the evaluation backends).
+The teacher sees exactly the task's own prompt (`Task.prompt` + `Task.meta["system"]`): ExecVerify's prompts
+for the execverify recipe, StepCodeReasoner's system prompts for its anchors. Each task gets `n` samples
+(rejection sampling); a sample is kept only when `rewards.verify.verify_batch` (strict) accepts its final
+answer, and — with `check_trace` — when no intermediate claim in its reasoning contradicts the execution
+trace (`trace_claims`: for anchor tasks every `<print>` must match; otherwise "x = 3"-style claims about the
+program's variables must be values the variable takes), at most `keep` per task.
 
-Resuming: the client caches every answered request on disk (`OpenAIClient(cache_dir=...)`), and the
-output is written with `ResumableWriter`, one line per kept chain, plus `<out>.rejected.jsonl` for tasks
-with no verified chain; a rerun skips every task already in either file and re-asks nothing it has.
+Provenance: every kept sample's `meta` records the teacher, the prompt style, the sampling settings, which of
+the `n` samples it was, the verifier's verdict and the trace check — enough to filter or audit a set later.
+Resuming: a client's on-disk cache keeps every answered request, and the output is written with
+`ResumableWriter` (each line flushed whole; a torn last line is cut), plus `<out>.rejected.jsonl` for tasks
+with no kept chain; a rerun skips every task already in either file and re-asks nothing it has.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,19 +37,39 @@ _THINK = re.compile(r"^\s*<think>(.*?)</think>(.*)$", re.DOTALL)
 
 @dataclass(frozen=True)
 class DistillConfig:
-    """Sampling and filtering for one distillation run."""
+    """Sampling and filtering for one distillation run. Defaults: ExecVerify's teacher pass (QwQ-32B, one
+    sample per task at T 0.6, top_p 0.9, up to 4,096 tokens)."""
 
-    n: int = field(default=4, metadata={"help": "teacher samples per task (rejection sampling)"})
+    n: int = field(default=1, metadata={"help": "teacher samples per task (rejection sampling)"})
     keep: int = field(default=1, metadata={"help": "verified chains kept per task, at most"})
-    temperature: float = field(default=0.7, metadata={"help": "teacher sampling temperature"})
-    max_tokens: int = field(default=4096, metadata={"help": "max new tokens per sample (SEEDS: 4096 cutoff)"})
+    temperature: float = field(default=0.6, metadata={"help": "teacher sampling temperature"})
+    top_p: float = field(default=0.9, metadata={"help": "teacher nucleus sampling"})
+    max_tokens: int = field(default=4096, metadata={"help": "max new tokens per sample"})
     batch: int = field(default=64, metadata={"help": "tasks per round of requests (and per verify batch)"})
+    check_trace: bool = field(default=False, metadata={
+        "help": "also require the chain's intermediate claims to agree with the execution trace"})
 
     def __post_init__(self) -> None:
         if self.n < 1 or self.keep < 1 or self.batch < 1:
             raise ValueError("distill: n, keep and batch must be >= 1")
-        if self.max_tokens < 1 or self.temperature < 0:
-            raise ValueError("distill: max_tokens must be >= 1 and temperature >= 0")
+        if self.max_tokens < 1 or self.temperature < 0 or not 0 < self.top_p <= 1:
+            raise ValueError("distill: max_tokens must be >= 1, temperature >= 0 and top_p in (0, 1]")
+
+    def sampling(self) -> dict[str, Any]:
+        return {"n": self.n, "temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}
+
+
+class LocalTeacher:
+    """A teacher around a local model: `generate(messages_list, n, temperature, top_p, max_tokens)` returns
+    `n` completions per conversation (the CLI builds it on the vLLM or transformers evaluation backend)."""
+
+    def __init__(self, model: str, generate: Callable[..., list[list[str]]]) -> None:
+        self.model = model
+        self._generate = generate
+
+    def chat(self, messages_list: Sequence[list[dict[str, str]]], n: int = 1, temperature: float = 0.0,
+             max_tokens: int = 1024, top_p: float = 1.0, **extra: Any) -> list[list[str]]:
+        return self._generate(list(messages_list), n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens)
 
 
 @dataclass
@@ -69,7 +97,7 @@ def normalize(text: str) -> str:
 
 
 def _ask(client: Any, messages: list[list[dict[str, str]]], cfg: DistillConfig) -> list[list[str]]:
-    return client.chat(messages, n=cfg.n, temperature=cfg.temperature, max_tokens=cfg.max_tokens)
+    return client.chat(messages, n=cfg.n, temperature=cfg.temperature, max_tokens=cfg.max_tokens, top_p=cfg.top_p)
 
 
 def rejected_path(out_path: str | Path) -> Path:
@@ -84,8 +112,11 @@ def distill(tasks: Sequence[Task], client: Any, out_path: str | Path, *, cfg: Di
 
     cfg = cfg or DistillConfig()
     summary = DistillSummary(tasks=len(tasks))
-    teacher = getattr(client, "model", "")
-    with ResumableWriter(out_path, key="task_id") as kept, ResumableWriter(rejected_path(out_path), key="task_id") as rej:
+    teacher = str(getattr(client, "model", ""))
+    source = "openai" if hasattr(client, "base_url") else "local"
+    endpoint = getattr(client, "base_url", None)
+    with ResumableWriter(out_path, key="task_id") as kept, \
+            ResumableWriter(rejected_path(out_path), key="task_id") as rej:
         done = kept.done | rej.done
         pending = [t for t in tasks if t.id not in done]
         summary.skipped_done = len(tasks) - len(pending)
@@ -100,20 +131,31 @@ def distill(tasks: Sequence[Task], client: Any, out_path: str | Path, *, cfg: Di
             for start in range(0, len(pending), cfg.batch):
                 chunk = pending[start:start + cfg.batch]
                 answers = _ask(client, [teacher_messages(t) for t in chunk], cfg)
+                if len(answers) != len(chunk):
+                    raise ValueError(f"teacher {teacher}: {len(answers)} answers for {len(chunk)} prompts")
                 summary.asked += sum(len(a) for a in answers)
                 flat_tasks = [t for t, a in zip(chunk, answers) for _ in a]
                 flat = [normalize(c) for a in answers for c in a]
-                verdicts = iter(verify_batch(flat_tasks, flat, executor=executor))
-                texts = iter(flat)
+                verdicts = verify_batch(flat_tasks, flat, executor=executor)
+                checks = _trace_checks(flat_tasks, flat, verdicts, executor) if cfg.check_trace else None
+                k = 0
                 for task, group in zip(chunk, answers):
                     taken, statuses = 0, []
                     for j in range(len(group)):
-                        text, verdict = next(texts), next(verdicts)
-                        statuses.append(verdict.status.value)
-                        summary.verdicts[verdict.status.value] += 1
-                        if verdict.correct and taken < cfg.keep:
-                            kept.write(Sample(task, text, "teacher", True, meta={
-                                "task_id": task.id, "teacher": teacher, "sample": j, "n": len(group)}))
+                        text, verdict = flat[k], verdicts[k]
+                        check = checks[k] if checks is not None else None
+                        k += 1
+                        status = verdict.status.value if check is None or check.ok else "trace_mismatch"
+                        statuses.append(status)
+                        summary.verdicts[status] += 1
+                        if verdict.correct and (check is None or check.ok) and taken < cfg.keep:
+                            meta = {"task_id": task.id, "teacher": teacher, "teacher_source": source,
+                                    **({"endpoint": endpoint} if endpoint else {}),
+                                    "prompt_style": task.meta.get("style", ""), "sampling": cfg.sampling(),
+                                    "sample": j, "verdict": {"status": verdict.status.value, "detail": verdict.detail}}
+                            if check is not None:
+                                meta["trace_claims"] = check.to_json()
+                            kept.write(Sample(task, text, "teacher", True, meta=meta))
                             taken += 1
                     summary.kept += taken
                     if not taken:
@@ -127,12 +169,70 @@ def distill(tasks: Sequence[Task], client: Any, out_path: str | Path, *, cfg: Di
     return summary
 
 
+def distill_dir(tasks: Sequence[Task], client: Any, out_dir: str | Path, *, cfg: DistillConfig | None = None,
+                executor: Any = None, progress: bool = True, overwrite: bool = False) -> DistillSummary:
+    """`distill` into a `codereasoner data distill -o DIR` output: DIR/distilled.jsonl (kept chains),
+    DIR/distilled.rejected.jsonl, DIR/summary.json, under DIR's lock and parameters file (the same teacher,
+    sampling and tasks resume; others are refused, naming what changed, unless `overwrite`)."""
+    import hashlib
+    import json
+
+    from codereasoner.jsonl import write_atomic
+    from codereasoner.outdir import claim
+
+    cfg = cfg or DistillConfig()
+    out = Path(out_dir)
+    ids = hashlib.sha256("\n".join(t.id for t in tasks).encode()).hexdigest()[:16]
+    params = {"teacher": str(getattr(client, "model", "")), "endpoint": getattr(client, "base_url", None),
+              "sampling": cfg.sampling(), "keep": cfg.keep, "check_trace": cfg.check_trace,
+              "tasks": f"{len(tasks)}:{ids}"}
+    owned = (DISTILLED, rejected_path(DISTILLED).name, "summary.json", "cache")
+    with claim(out, params, what="distillation output", owned=owned, overwrite=overwrite):
+        summary = distill(tasks, client, out / DISTILLED, cfg=cfg, executor=executor, progress=progress)
+        lines = {p.name: sum(1 for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
+                 for p in (out / DISTILLED, rejected_path(out / DISTILLED)) if p.is_file()}
+        doc = {"out": str(out / DISTILLED), "teacher": params["teacher"], "tasks": summary.tasks,
+               "chains": lines.get(DISTILLED, 0), "rejected_tasks": lines.get(rejected_path(DISTILLED).name, 0),
+               "this_run": {"resumed_tasks": summary.skipped_done, "asked": summary.asked, "kept": summary.kept,
+                            "verdicts": dict(summary.verdicts)}}
+        write_atomic(out / "summary.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    return summary
+
+
+def _trace_checks(tasks: Sequence[Task], texts: Sequence[str], verdicts: Sequence[Any], executor: Any) -> list[Any]:
+    """`rationale.claims.check_claims` for each chain; each distinct program is traced once."""
+    from codereasoner.rationale.claims import check_claims
+    from codereasoner.rationale.from_trace import traced_runs
+
+    if executor is None:
+        from codereasoner.execution import default_executor
+
+        executor = default_executor()
+    need = {t.id: t for t, v in zip(tasks, verdicts) if v.correct and t.kind != "anchors"}
+    runs = dict(zip(need, traced_runs(list(need.values()), executor))) if need else {}
+    return [check_claims(t, c, runs.get(t.id), v) for t, c, v in zip(tasks, texts, verdicts)]
+
+
+DISTILLED = "distilled.jsonl"  # the kept chains, in a `codereasoner data distill -o DIR` output
+
+
+def distilled_file(path: str | Path) -> Path | None:
+    """The kept-chains file of a `data distill` output (the directory, or the file itself); None otherwise."""
+    p = Path(path)
+    if p.is_dir():
+        return p / DISTILLED if (p / DISTILLED).is_file() else None
+    return p if p.is_file() and p.name.endswith(".jsonl") and not p.name.endswith(".rejected.jsonl") else None
+
+
 def read_samples(path: str | Path) -> list[Sample]:
-    """The kept teacher samples of a distillation output file."""
+    """The kept teacher samples of a distillation output (file, or `data distill` directory)."""
     from codereasoner.jsonl import BadLine, read_records
 
+    found = distilled_file(path)
+    if found is None:
+        raise FileNotFoundError(f"{path}: no {DISTILLED} (is it a `codereasoner data distill` output?)")
     out = []
-    for rec in read_records(path, Sample):
+    for rec in read_records(found, Sample):
         if isinstance(rec, BadLine):
             raise ValueError(rec.error)
         out.append(rec)

@@ -2,14 +2,14 @@
 
 Reads a `Task` and the traced `Run` of its program (`code` + `call`); writes the completion SFT learns from,
 in the recipe's output format (the kind's own `format_answer`, with the chain in its <reasoning> blocks).
-This is what "trajectory-guided" data means here (SEEDS.md §1.2-1.3): the lines that matter, how values
+This is what "trajectory-guided" data means here (docs/recipes.md): the lines that matter, how values
 change, which way each branch goes and why, and the result — all read off the engine's trace, so the
 chain is right by construction, and `samples_from_trace` still verifies every one with `verify_batch`.
 
 Two registers:
 - full (`concise=False`): sentences, e.g. "Line 4: `if x > 2:` is True, so line 5 runs next."
 - concise (`concise=True`): one short regular line per event ("x = 3", "x > 2 -> True", "return 6"),
-  capped at `max_events` lines — what a 1-5M-parameter model can learn (TINY_MODEL_NOTES.md).
+  capped at `max_events` lines — what a 1-5M-parameter model can learn (docs/training.md).
 """
 
 from __future__ import annotations

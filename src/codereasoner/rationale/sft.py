@@ -2,7 +2,7 @@
 
 Reads task records (`DIR/tasks/*.jsonl` from `codereasoner data build`), writes chains from their traces
 (`from_trace.py`), keeps only those the one verifier accepts (`rewards.verify.verify_batch`, strict), and
-writes JSONL rows in TRL's conversational formats (RL_FRAMEWORKS.md §1.7):
+writes JSONL rows in TRL's conversational formats (docs/training.md):
 - "prompt_completion" (default): `{"prompt": [system?, user], "completion": [assistant]}` — SFTTrainer then
   trains on the completion only;
 - "messages": `{"messages": [system?, user, assistant]}`.

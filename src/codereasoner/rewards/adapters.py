@@ -5,18 +5,20 @@ record (`task_columns(task)`); nothing else is needed, and every other column is
 - TRL (`GRPOTrainer(reward_funcs=[trl_reward("anchors")])`): called as
   `f(prompts=..., completions=..., completion_ids=..., **columns)` with each column a list, one entry per
   completion; completions are strings or chat message lists. Returns `list[float | None]`; None (sandbox
-  failure, malformed task) makes TRL leave the row out of the group statistics (RL_FRAMEWORKS.md §1.1).
+  failure, malformed task) makes TRL leave the row out of the group statistics (docs/rewards.md).
   `trl_reward(..., asynchronous=True)` gives an `async def` that TRL runs concurrently with other rewards.
 - verl (`reward.custom_reward_function.path=<this file> ...name=verl_compute_score`): called per
   sample as `compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs)` with
   `ground_truth` = the task JSON (`verl_columns(task, ...)` writes the row fields). verl has no "no
   reward": a sandbox failure scores 0.0 and is flagged `no_reward: 1.0` in the logged extra info.
 Reward name and mode: the `trl_reward` arguments; for verl `reward_kwargs` (`reward=`, `mode=`), then
-`extra_info["reward"]`, then a `data_source` of the form "codereasoner:<reward>", else "output".
+`extra_info["reward"]`, then a `data_source` of the form "codereasoner:<reward>", else "output". The recipe's
+reward constants (alpha, assertion rule, ...) travel in `extra_info["reward_config"]` when the export wrote them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -107,8 +109,10 @@ def verl_compute_score(
 ) -> dict[str, Any]:
     """verl's custom reward signature: {"score": float, ...logged extras} (see the module docstring)."""
     name = _reward_name(data_source, extra_info, kwargs)
-    mode = kwargs.get("mode") or (extra_info or {}).get("mode") or "strict"
-    cfg = RewardConfig(name=name, mode=mode)
+    known = {f.name for f in dataclasses.fields(RewardConfig)}
+    stored = {k: v for k, v in dict((extra_info or {}).get("reward_config") or {}).items() if k in known}
+    mode = kwargs.get("mode") or (extra_info or {}).get("mode") or stored.get("mode") or "strict"
+    cfg = RewardConfig(**{**stored, "name": name, "mode": mode})
     task = task_from_column(ground_truth, "ground_truth")
     verdict = verify(task, solution_str, mode=cfg.mode, executor=kwargs.get("executor"))
     value = REWARDS.get(name)(task, verdict, cfg)
@@ -120,12 +124,16 @@ def verl_compute_score(
 
 
 def verl_columns(task: Task, prompt: Sequence[Mapping[str, str]], reward: str = "output",
-                 split: str = "train", index: int = 0) -> dict[str, Any]:
-    """One verl RL parquet row for `task` (RL_FRAMEWORKS.md §2.4) that `verl_compute_score` can score."""
+                 split: str = "train", index: int = 0, reward_config: Mapping[str, Any] | None = None,
+                 task_id: str | None = None) -> dict[str, Any]:
+    """One verl RL parquet row for `task` (verl's RLHFDataset format) that `verl_compute_score` can score."""
+    extra: dict[str, Any] = {"split": split, "index": index, "reward": reward, "task_id": task_id or task.id}
+    if reward_config:
+        extra["reward_config"] = dict(reward_config)
     return {
         "data_source": f"{DATA_SOURCE}:{reward}",
         "prompt": [dict(m) for m in prompt],
         "ability": "code",
         "reward_model": {"style": "rule", "ground_truth": task_columns(task)[TASK_COLUMN]},
-        "extra_info": {"split": split, "index": index, "reward": reward, "task_id": task.id},
+        "extra_info": extra,
     }

@@ -1,4 +1,4 @@
-"""StepCodeReasoner rewards: per-anchor r_i ∈ {0,1} and the final answer (SEEDS.md §3.4, Eq. 8-9).
+"""StepCodeReasoner rewards: per-anchor r_i ∈ {0,1} and the final answer (StepCodeReasoner Eq. 8-9; docs/rewards.md).
 
 Scalar trajectory reward (§4.3): R = R_internal·(#correct anchors / n) + R_final·1[answer correct],
 R_internal = R_final = 1.0, so R ∈ [0, 2]. Worked example (App. D, 6 anchors): all correct 2.0; 3/6 +

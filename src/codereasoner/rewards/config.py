@@ -1,6 +1,6 @@
 """The `reward:` section of a recipe: which reward family, which verifier mode, and the papers' constants.
 
-Every default is the value the paper (SEEDS.md) uses, so a recipe only names the reward; a YAML key or
+Every default is the value the paper uses (docs/rewards.md), so a recipe only names the reward; a YAML key or
 `--set reward.alpha=0.3` changes one constant and is validated here before any training starts.
 """
 
@@ -27,6 +27,12 @@ class RewardConfig:
         metadata={"help": "output reward: added when the completion follows the recipe's tag format "
                   "(CodeReasoner's optional format term; 0 = binary outcome reward)"},
     )
+    assertion: Literal["equal", "strict"] = field(
+        default="equal",
+        metadata={"help": "whitebox: how the assertion gate and the I->O / O->I items are judged: equal = "
+                  "Python == on the parsed literals (ExecVerify runs `assert f(x) == y`: 1 == 1.0 == True), "
+                  "strict = same type and value; model text is never executed either way"},
+    )
     alpha: float = field(
         default=0.5,
         metadata={"help": "whitebox: R = 2((1-alpha) + alpha*acc) (ExecVerify white_box.py, alpha = 0.50)"},
@@ -48,6 +54,8 @@ class RewardConfig:
         from codereasoner.rewards import REWARDS  # the registry is the one list of reward names
 
         REWARDS.check(self.name, "reward.name")
+        if self.assertion not in ("equal", "strict"):
+            raise ValueError(f"reward.assertion must be 'equal' or 'strict', got {self.assertion!r}")
         if self.mode not in ("strict", "official"):
             raise ValueError(f"reward.mode must be 'strict' or 'official', got {self.mode!r}")
         if not 0.0 <= self.alpha <= 1.0:

@@ -1,6 +1,6 @@
 """CodeReasoner's RL reward: the execution-checked final answer, 1 or 0, plus an optional format term.
 
-SEEDS.md §1.3 (reconstruction; the paper body was unreadable): "reward = execution-checked final answer
+docs/rewards.md (a reconstruction: the paper body was unreadable): "reward = execution-checked final answer
 (binary) ± format" — the same as ExecVerify's "I/O RL" baseline up to scale. `cfg.format_weight`
 (default 0) is added when the completion follows the `<reasoning>…</reasoning><answer>…</answer>`
 format, whether or not the answer is right (a format term, not a gate).

@@ -1,12 +1,15 @@
 """ExecVerify stage I reward (white-box RL): R = 2·((1-α)·1 + α·acc), gated on a correct assertion.
 
-Source: ExecVerify train/verl/verl/utils/reward_score/white_box.py (SEEDS.md §2.3), α = 0.50:
+Source: ExecVerify train/verl/verl/utils/reward_score/white_box.py (docs/rewards.md), α = 0.50:
 - `io_mixed` items (kind `whitebox`): 0.0 unless the first answer line, the assertion, is correct
-  (execution-checked there, literal-checked here by the strict verifier); with no white-box questions
+  (ExecVerify executes `assert f(x) == <answer>`, i.e. Python `==`; here the answer is parsed as a literal
+  and compared with `==` — `reward.assertion: equal`, the default — or type-exactly with `strict`; the
+  model's text is never executed); with no white-box questions
   2.0; when the number of remaining answer lines differs from the number of questions, the released
   code returns 1.0 = "output only" (we return 2·(1-α), which is 1.0 at α = 0.5 and keeps the rule "as
   if every question were wrong" for other α); else acc = #correct / #questions.
-- `oi` items (kind `input`), and plain output items: 2.0 if correct else 0.0.
+- `oi` items (kind `input`), and plain output items: 2.0 if correct (by the same `reward.assertion` rule)
+  else 0.0.
 So R ∈ {0} ∪ [2(1-α), 2]. There is no format term in stage I.
 
 The verdict carries the sub-checks (`Verdict.parts`, in order): "q1" = the assertion (`Verdict.correct`),
@@ -21,6 +24,14 @@ from codereasoner.rewards.config import RewardConfig
 from codereasoner.rewards.output import NO_REWARD
 
 FULL = 2.0  # white_box.py: "return 2.0" for oi, "cur_reward + 1.0" for io without questions
+
+
+def assertion_holds(verdict: Verdict, cfg: RewardConfig) -> bool:
+    """The gate: Python `==` on the parsed literals (`equal`, what ExecVerify's executed assert tests) or the
+    verifier's type-exact verdict (`strict`). Verdicts that carry no `assertion_equal` use the strict one."""
+    if cfg.assertion == "strict":
+        return bool(verdict.correct)
+    return bool(verdict.meta.get("assertion_equal", verdict.correct))
 
 
 def question_results(verdict: Verdict) -> tuple[bool, list[bool]]:
@@ -43,11 +54,11 @@ def whitebox_reward(task: Task, verdict: Verdict, cfg: RewardConfig | None = Non
     """ExecVerify stage I reward for one verdict (see the module docstring)."""
     if verdict.status in NO_REWARD:
         return None
-    cfg = cfg or RewardConfig()
+    cfg = cfg or RewardConfig(name="whitebox")
     if task.kind != "whitebox":
-        return FULL if verdict.correct else 0.0
-    assertion, answers = question_results(verdict)
-    if not assertion:
+        return FULL if assertion_holds(verdict, cfg) else 0.0
+    _, answers = question_results(verdict)
+    if not assertion_holds(verdict, cfg):
         return 0.0
     items = task.question.get("items")
     n_questions = len(items) if isinstance(items, list) else len(answers)

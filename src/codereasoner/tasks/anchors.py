@@ -45,12 +45,17 @@ def anchor_names(code: str) -> set[str]:
 
 
 def print_matches(expected: str, got: str) -> bool:
-    """A <print> block is right if it is the printed line, or just its value part, whitespace-normalised.
+    """A <print> block is right if it is the printed line `name: value`, whitespace-normalised.
 
-    Runs of whitespace count as one space: a model's line breaks inside a block are formatting, not state.
+    The name is required (the paper's rollouts print `swapped_argument: 6wrTqo`): a bare value could be
+    any variable's. Runs of whitespace count as one space (a line break inside a block is formatting), and
+    so does the space after the colon being absent or doubled.
     """
-    got = " ".join(got.split())
-    return got == " ".join(expected.split()) or got == " ".join(expected.split(": ", 1)[-1].split())
+    def norm(text: str) -> str:
+        name, sep, value = text.partition(":")
+        return f"{name.strip()}: {' '.join(value.split())}" if sep else " ".join(text.split())
+
+    return ":" in got and norm(got) == norm(expected)
 
 
 @TASK_KINDS.register("anchors")
@@ -196,10 +201,12 @@ class Anchors(TaskKind):
                  for i in range(1, len(expected) + 1)}
         if not parsed.ok:
             v = unparsable(task, parsed)
-            return Verdict(v.id, False, v.status, v.detail, parts, {"n_prints": len(expected)})
+            return Verdict(v.id, False, v.status, v.detail, parts,
+                           {"n_prints": len(expected), "targets": list(expected)})
         status = VerdictStatus.CORRECT if final else VerdictStatus.WRONG
         detail = f"{sum(parts.values())}/{n} prints right; answer {'right' if final else 'wrong'}"
-        return Verdict(task.id, final, status, detail, parts, {"n_prints": len(expected)})
+        # `targets`: the lines these prints were judged against (for input prediction, the committed input's).
+        return Verdict(task.id, final, status, detail, parts, {"n_prints": len(expected), "targets": list(expected)})
 
     def perturb(self, task: Task, rng: random.Random) -> dict[str, Any]:
         gold = dict(task.answer)

@@ -140,6 +140,15 @@ def same_value(a: Any, b: Any, *, float_tol: float = 0.0) -> bool:
     return bool(a == b)
 
 
+def python_equal(a: Any, b: Any) -> bool:
+    """Python's `==` on two values `parse_literal` made (builtins only, so `==` runs no user code): what an
+    executed `assert f(x) == y` tests, e.g. 1 == 1.0 == True. `same_value` is the strict, type-exact rule."""
+    try:
+        return bool(a == b)
+    except (RecursionError, TypeError, ValueError):
+        return False
+
+
 def literal_source(value: Any) -> str:
     """Source text for a literal value that `parse_literal` reads back to the same value."""
     if isinstance(value, float):

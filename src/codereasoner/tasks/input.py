@@ -7,13 +7,22 @@ Ground truth: `question.output` is the engine's `Run.result`; `answer` is the ar
 
 from __future__ import annotations
 
+import dataclasses
+
 import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from codereasoner.records import Program, Run, RunStatus, Task, Verdict, VerdictStatus
 from codereasoner.tasks import TASK_KINDS, prompts
-from codereasoner.tasks.answers import call_source, input_answer, parse_call_args, parse_literal, same_value
+from codereasoner.tasks.answers import (
+    call_source,
+    input_answer,
+    parse_call_args,
+    parse_literal,
+    python_equal,
+    same_value,
+)
 from codereasoner.tasks.base import (
     Parsed,
     TaskKind,
@@ -111,5 +120,7 @@ def _judge(task: Task, run: Run) -> Verdict:
         got = parse_literal(run.result)
     except ValueError:
         return verdict(task, False, f"f returned a non-literal {run.result[:80]}")
-    ok = same_value(parse_literal(task.question["output"]), got)
-    return verdict(task, ok, "" if ok else f"f returned {run.result[:200]}")
+    expected = parse_literal(task.question["output"])
+    ok = same_value(expected, got)
+    v = verdict(task, ok, "" if ok else f"f returned {run.result[:200]}")
+    return dataclasses.replace(v, meta={"assertion_equal": python_equal(expected, got)})

@@ -6,13 +6,15 @@ most `max_answer_chars` long) become tasks, so the strict check never needs to e
 
 from __future__ import annotations
 
+import dataclasses
+
 import random
 from collections.abc import Iterator
 from typing import Any
 
 from codereasoner.records import Program, Run, Task, Verdict
 from codereasoner.tasks import TASK_KINDS, prompts
-from codereasoner.tasks.answers import literal_source, output_answer, parse_literal, same_value
+from codereasoner.tasks.answers import literal_source, output_answer, parse_literal, python_equal, same_value
 from codereasoner.tasks.base import (
     Parsed,
     TaskKind,
@@ -67,8 +69,10 @@ class OutputPrediction(TaskKind):
     def check(self, task: Task, parsed: Parsed) -> Verdict:
         if not parsed.ok:
             return unparsable(task, parsed)
-        ok = same_value(parse_literal(task.answer), parsed.value)
-        return verdict(task, ok, "" if ok else f"expected {task.answer}, got {parsed.text}")
+        gold = parse_literal(task.answer)
+        ok = same_value(gold, parsed.value)
+        v = verdict(task, ok, "" if ok else f"expected {task.answer}, got {parsed.text}")
+        return dataclasses.replace(v, meta={"assertion_equal": python_equal(gold, parsed.value)})
 
     def perturb(self, task: Task, rng: random.Random) -> str:
         return literal_source(perturb_value(parse_literal(task.answer), rng))

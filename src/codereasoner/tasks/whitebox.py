@@ -18,7 +18,14 @@ from codereasoner.records import Program, Run, Task, Verdict, VerdictStatus
 from codereasoner.tasks import TASK_KINDS, prompts
 from codereasoner.tasks import next_line as nl
 from codereasoner.tasks import state as st
-from codereasoner.tasks.answers import extract_tag, output_answer, parse_literal, same_value, split_assertion
+from codereasoner.tasks.answers import (
+    extract_tag,
+    output_answer,
+    parse_literal,
+    python_equal,
+    same_value,
+    split_assertion,
+)
 from codereasoner.tasks.base import Parsed, TaskKind, literal_result_call, make_task, reasoning_block
 from codereasoner.tasks.output import perturb_value
 from codereasoner.tasks.selection import pick
@@ -107,7 +114,8 @@ class WhiteBox(TaskKind):
         if not parsed.ok:
             return Verdict(task.id, False, VerdictStatus.UNPARSABLE, parsed.error)
         items = task.question["items"]
-        assertion = same_value(parse_literal(task.answer["output"]), parsed.value["output"])
+        expected = parse_literal(task.answer["output"])
+        assertion = same_value(expected, parsed.value["output"])
         mismatch = parsed.value["count"] != len(items)
         parts = {"q1": assertion}
         for i, (item, gold, got) in enumerate(zip(items, task.answer["items"], parsed.value["items"]), 2):
@@ -122,7 +130,8 @@ class WhiteBox(TaskKind):
         status = VerdictStatus.CORRECT if assertion else VerdictStatus.WRONG
         detail = f"assertion {'holds' if assertion else 'fails'}; {sum(parts.values()) - assertion}/{len(items)} " \
                  "white-box answers right"
-        return Verdict(task.id, assertion, status, detail, parts, {"count_mismatch": mismatch})
+        return Verdict(task.id, assertion, status, detail, parts,
+                       {"count_mismatch": mismatch, "assertion_equal": python_equal(expected, parsed.value["output"])})
 
     def perturb(self, task: Task, rng: random.Random) -> dict[str, Any]:
         """A wrong output with every white-box answer kept: the verdict must still be wrong."""

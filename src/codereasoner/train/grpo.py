@@ -2,14 +2,17 @@
 
 Stage: train. Reads RL rows (`prompt` as chat messages + the `task` column of `rewards.adapters`), writes
 checkpoints (resumable) and TRL logs (`report_to`). Every hyperparameter is set explicitly from
-`GRPOConfigSection`, because TRL's defaults moved between releases (RL_FRAMEWORKS.md §1.8; trl pinned 1.16.0).
+`GRPOConfigSection`, because TRL's defaults moved between releases (trl pinned 1.16.0). Batch sizes are the
+recipe's verl-style sizes turned into TRL's arguments for this launch's world size (`train.batch`); rollouts
+use vLLM (colocate or server) when `train.grpo.vllm` says so (docs/training.md).
 
-Our additions sit at one seam, `_generate_and_score_completions` (RL_FRAMEWORKS.md §1.5):
-- zero-spread groups: a group whose rewards are all equal has advantage 0 everywhere and teaches nothing,
-  yet under TRL's token-mean ("dapo") normaliser its tokens still dilute the step. We mask those rows out of
-  the loss *and* of the normaliser (`num_items_in_batch`), so the step is spent on groups with signal. The
-  rows stay in the tensors (the batch must split evenly into `steps_per_generation` micro-batches).
+Our additions sit at one seam, `_generate_and_score_completions` (TRL's documented place for it):
 - Bi-Level GRPO replaces the (B,) advantages by (B, T) ones (`bilevel.py`), through the `_advantages` hook.
+- optional (`drop_zero_spread`, off in the paper recipes): a group whose advantages are all zero (within
+  `zero_spread_tol`: identical partial-credit rewards differ by float noise) teaches nothing, yet under the
+  token-mean ("dapo") normaliser its tokens dilute the step. Those rows are masked out of the loss *and* of
+  the normaliser (`num_items_in_batch`) — which raises the effective learning rate, and is why neither verl
+  nor the papers do it; the tiny quickstart does. The rows stay in the tensors (micro-batches split evenly).
 Curriculum: rows are ordered by difficulty level and TRL's shuffling is turned off (`curriculum_order`).
 """
 
@@ -36,19 +39,57 @@ def curriculum_order(rows: Sequence[dict[str, Any]], levels: Sequence[int], seed
     return sorted(rows, key=lambda r: rank.get(int(r.get("difficulty", 0) or 0), len(rank)))
 
 
-def grpo_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool, n_rows: int | None = None) -> Any:
-    """TRL `GRPOConfig` with every field the papers fix written out (nothing left to TRL's defaults)."""
+VLLM_MODES = {"colocate": "colocate", "server": "server"}
+
+
+def vllm_args(cfg: TrainConfig) -> dict[str, Any]:
+    """GRPOConfig's vLLM fields for `train.grpo.vllm` (none: transformers generate, nothing else set)."""
+    g = cfg.grpo
+    if g.vllm == "none":
+        return {"use_vllm": False}
+    out: dict[str, Any] = {"use_vllm": True, "vllm_mode": VLLM_MODES[g.vllm],
+                           "vllm_max_model_length": g.max_prompt_length + g.max_completion_length}
+    if g.vllm == "colocate":
+        out.update(vllm_gpu_memory_utilization=g.vllm_gpu_memory_utilization,
+                   vllm_tensor_parallel_size=g.vllm_tensor_parallel_size, vllm_enable_sleep_mode=g.vllm_sleep_mode)
+    elif g.vllm_server_url:
+        out["vllm_server_base_url"] = g.vllm_server_url
+    return out
+
+
+def check_vllm(cfg: TrainConfig) -> None:
+    """A clear error, before any model loads, when the recipe asks for vLLM rollouts that cannot run here."""
+    import importlib.util
+
+    mode = cfg.grpo.vllm
+    if mode == "none":
+        return
+    if mode == "colocate" and importlib.util.find_spec("vllm") is None:
+        raise ValueError("train.grpo.vllm=colocate needs vLLM on a GPU machine (pip install 'codereasoner[vllm]'); "
+                         "--set train.grpo.vllm=none generates rollouts with transformers instead")
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ValueError(f"train.grpo.vllm={mode} needs a GPU (none is visible); "
+                         "--set train.grpo.vllm=none generates rollouts with transformers instead")
+
+
+def grpo_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool, devices: int | None = None) -> Any:
+    """TRL `GRPOConfig` with every field the papers fix written out (nothing left to TRL's defaults).
+
+    Batch sizes come from `batch_plan(cfg.grpo, devices)` (default: this launch's world size)."""
     from trl import GRPOConfig
 
+    from codereasoner.train.batch import batch_plan
     from codereasoner.train.sft import runtime_args
 
     g = cfg.grpo
-    completions_per_step = g.prompts_per_step * g.num_generations
+    plan = batch_plan(g, devices)
     return GRPOConfig(
         **runtime_args(cfg, out_dir, use_cpu=use_cpu),
-        per_device_train_batch_size=completions_per_step,
-        gradient_accumulation_steps=1,
-        steps_per_generation=g.steps_per_generation,
+        per_device_train_batch_size=plan.micro_batch_per_device,
+        gradient_accumulation_steps=plan.gradient_accumulation_steps,
+        steps_per_generation=plan.steps_per_generation,
         num_generations=g.num_generations,
         max_completion_length=g.max_completion_length,
         temperature=g.temperature,
@@ -70,8 +111,8 @@ def grpo_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool, n_rows: i
         max_steps=g.max_steps,
         shuffle_dataset=not g.curriculum,  # the curriculum fixes the order itself
         remove_unused_columns=False,  # reward functions read the `task` column
-        use_vllm=cfg.use_vllm,
         log_completions=False,
+        **vllm_args(cfg),
     )
 
 
@@ -84,7 +125,8 @@ def trainer_class() -> type:
     class CodeReasonerGRPOTrainer(GRPOTrainer):
         """GRPOTrainer + one override: `_generate_and_score_completions` (see the module docstring)."""
 
-        drop_zero_spread: bool = True
+        drop_zero_spread: bool = False
+        zero_spread_tol: float = 1e-6
 
         def _advantages(self, out: dict[str, Any], inputs: list[dict[str, Any]]) -> torch.Tensor:
             return out["advantages"]
@@ -100,12 +142,13 @@ def trainer_class() -> type:
             return out
 
         def _drop_zero_spread(self, out: dict[str, Any], adv: torch.Tensor) -> None:
-            # A group has zero spread iff every member's advantage is exactly 0 (A = R - mean(R) ...).
+            # A group has zero spread iff every member's advantage is ~0 (A = R - mean(R) ...): equal partial
+            # credits summed in different orders differ by float noise, which is not signal.
             # Groups may straddle processes, so decide on the gathered rows and slice back.
             rows = adv.abs().reshape(adv.shape[0], -1).amax(dim=1)
             all_rows = self.accelerator.gather(rows)
             g = self.num_generations
-            informative = (all_rows.view(-1, g).amax(dim=1) > 0).repeat_interleave(g)
+            informative = (all_rows.view(-1, g).amax(dim=1) > self.zero_spread_tol).repeat_interleave(g)
             lo = self.accelerator.process_index * adv.shape[0]
             keep = informative[lo:lo + adv.shape[0]].to(out["completion_mask"].dtype)
             mask = out["completion_mask"] * keep.unsqueeze(1)
@@ -137,9 +180,10 @@ def build_grpo_trainer(
 
     if use_cpu is None:
         use_cpu = not torch.cuda.is_available()
+    check_vllm(cfg)
     ordered = curriculum_order(rows, cfg.grpo.curriculum, cfg.seed)
     dataset = Dataset.from_list(ordered)
-    args = grpo_args(cfg, out_dir, use_cpu=use_cpu, n_rows=len(ordered))
+    args = grpo_args(cfg, out_dir, use_cpu=use_cpu)
     cls = trainer_class()
     kwargs: dict[str, Any] = {}
     if cfg.grpo.algorithm == "bilevel":
@@ -159,6 +203,7 @@ def build_grpo_trainer(
         **kwargs,
     )
     trainer.drop_zero_spread = cfg.grpo.drop_zero_spread
+    trainer.zero_spread_tol = cfg.grpo.zero_spread_tol
     return trainer
 
 

@@ -2,8 +2,10 @@
 
 Stage: train. `run_sft` / `run_grpo` take a model directory (the tiny model made by `init_model`, or any local
 Hugging Face checkpoint), train with TRL, resume from the newest `checkpoint-N` under the output directory,
-and write `OUT/final/` (model + tokenizer) plus `OUT/log.jsonl` (every TRL log line: loss, reward, held-out
-accuracy). A stage whose `OUT/final/` exists is skipped, so rerunning a command resumes where it stopped.
+and write `OUT/final/` (model + tokenizer + model card) plus `OUT/log.jsonl` (every TRL log line: loss,
+reward, held-out accuracy). A stage whose `OUT/final/` exists is skipped, so rerunning a command resumes
+where it stopped. Before any model loads, a run that cannot work fails with a clear error: a `report_to`
+target whose package is missing, vLLM rollouts without vLLM, fewer RL tasks than one rollout.
 Used by `codereasoner train` and `codereasoner quickstart`.
 """
 
@@ -97,13 +99,30 @@ def progress_callback(desc: str) -> Any:
     return Bar()
 
 
-def _finish(trainer: Any, out: Path) -> Path:
+def _finish(trainer: Any, out: Path, stage: str, start: str | Path) -> Path:
+    from codereasoner.train.card import write_card
+
     final = out / FINAL
     tmp = out / (FINAL + ".tmp")
     trainer.save_model(str(tmp))
     trainer.processing_class.save_pretrained(str(tmp))
+    write_card(out, stage, start, to=tmp / "README.md")
+    write_card(out, stage, start)
     tmp.replace(final)
     return final
+
+
+def _own_card(trainer: Any, out: Path, stage: str, start: str | Path) -> Any:
+    """TRL writes its card ("fine-tuned version of [None]" for a local start model) into OUT at every
+    checkpoint; ours replaces it (train/card.py)."""
+    from codereasoner.train.card import write_card
+
+    def create_model_card(*args: Any, **kwargs: Any) -> None:
+        if trainer.is_world_process_zero():
+            write_card(out, stage, start)
+
+    trainer.create_model_card = create_model_card
+    return trainer
 
 
 def _quiet(trainer: Any) -> Any:
@@ -124,19 +143,29 @@ def _resume(out: Path) -> str | None:
 def run_sft(model_path: str | Path, samples: Sequence[Sample], cfg: TrainConfig, out_dir: str | Path, *,
             callbacks: Sequence[Any] = (), progress: bool = True) -> Path:
     """SFT from `model_path` on `samples`; returns OUT/final (skips the work when it exists)."""
+    from codereasoner.train.batch import world_size
+    from codereasoner.train.config import check_report_to
     from codereasoner.train.sft import build_sft_trainer
     from codereasoner.train.tiny import set_threads
 
     out = Path(out_dir)
     if (out / FINAL / "config.json").is_file():
         return out / FINAL
+    check_report_to(cfg.report_to)
+    verified = sum(1 for s in samples if s.verified)
+    one_update = cfg.sft.batch_size * cfg.sft.gradient_accumulation_steps * world_size()
+    if verified < one_update:
+        raise ValueError(f"{verified} verified SFT samples are fewer than one optimizer update (train.sft.batch_size "
+                         f"{cfg.sft.batch_size} x gradient_accumulation_steps {cfg.sft.gradient_accumulation_steps} "
+                         f"x {world_size()} devices = {one_update}): use more data or smaller batches")
     out.mkdir(parents=True, exist_ok=True)
     set_threads(cfg.threads)
     model, tok = load(model_path, cfg)
     cbs = [log_callback(out / "log.jsonl"), *callbacks] + ([progress_callback("SFT")] if progress else [])
     trainer = _quiet(build_sft_trainer(model, tok, samples, cfg, out, callbacks=cbs))
+    _own_card(trainer, out, "sft", model_path)
     trainer.train(resume_from_checkpoint=_resume(out))
-    return _finish(trainer, out)
+    return _finish(trainer, out, "sft", model_path)
 
 
 def run_grpo(model_path: str | Path, tasks: Sequence[Task], cfg: TrainConfig, out_dir: str | Path, *,
@@ -145,18 +174,28 @@ def run_grpo(model_path: str | Path, tasks: Sequence[Task], cfg: TrainConfig, ou
     """GRPO (or Bi-Level GRPO) from `model_path` on `tasks` with the registered reward `reward.name`
     (resolved by the caller from the recipe: `Recipe.rl_reward()`); returns OUT/final."""
     from codereasoner.rewards.adapters import trl_reward
-    from codereasoner.train.grpo import build_grpo_trainer
+    from codereasoner.train.batch import batch_plan
+    from codereasoner.train.config import check_report_to
+    from codereasoner.train.grpo import build_grpo_trainer, check_vllm
     from codereasoner.train.sft import rl_row
     from codereasoner.train.tiny import set_threads
 
     out = Path(out_dir)
     if (out / FINAL / "config.json").is_file():
         return out / FINAL
+    check_report_to(cfg.report_to)
+    check_vllm(cfg)
+    batch_plan(cfg.grpo)  # sizes that cannot be split over this launch's devices fail here
+    enough_tasks(len(tasks), cfg, "the data")
     out.mkdir(parents=True, exist_ok=True)
     set_threads(cfg.threads)
     model, tok = load(model_path, cfg)
+    tasks = fitting_prompts(tok, tasks, cfg.grpo.max_prompt_length)
+    enough_tasks(len(tasks), cfg, f"prompts of at most train.grpo.max_prompt_length={cfg.grpo.max_prompt_length} "
+                                  "tokens")
     if cfg.grpo.select_samples:
         tasks = select_tasks(model, tok, tasks, cfg, out, executor)
+        enough_tasks(len(tasks), cfg, "the pass-rate selection (OUT/selection.json)")
     rewards = [trl_reward(reward.name, executor, cfg=reward)]
     scorer = None
     if cfg.grpo.algorithm == "bilevel":
@@ -164,13 +203,35 @@ def run_grpo(model_path: str | Path, tasks: Sequence[Task], cfg: TrainConfig, ou
     cbs = [log_callback(out / "log.jsonl"), *callbacks] + ([progress_callback("GRPO")] if progress else [])
     trainer = _quiet(build_grpo_trainer(model, tok, [rl_row(t) for t in tasks], cfg, out, rewards,
                                         step_scorer=scorer, callbacks=cbs))
+    _own_card(trainer, out, "grpo", model_path)
     trainer.train(resume_from_checkpoint=_resume(out))
-    return _finish(trainer, out)
+    return _finish(trainer, out, "grpo", model_path)
+
+
+def enough_tasks(n: int, cfg: TrainConfig, after: str) -> None:
+    """One rollout needs `rollout_prompts` distinct tasks; with fewer, TRL would train 0 steps and write `final`."""
+    need = cfg.grpo.rollout_prompts
+    if n < need:
+        raise ValueError(f"only {n} RL task(s) remain after {after}, fewer than one rollout "
+                         f"(train.grpo.rollout_prompts={need}): use more data, or lower rollout_prompts and "
+                         "update_prompts (--set train.grpo.rollout_prompts=N --set train.grpo.update_prompts=N)")
+
+
+def fitting_prompts(tokenizer: Any, tasks: Sequence[Task], max_tokens: int) -> list[Task]:
+    """The tasks whose chat-rendered prompt is at most `max_tokens` tokens (verl's filter_overlong_prompts)."""
+    from codereasoner.train.sft import messages
+
+    kept = []
+    for task in tasks:
+        ids = tokenizer.apply_chat_template(messages(task), tokenize=True, add_generation_prompt=True)
+        if len(ids["input_ids"] if hasattr(ids, "keys") else ids) <= max_tokens:  # transformers 5: a BatchEncoding
+            kept.append(task)
+    return kept
 
 
 def select_tasks(model: Any, tok: Any, tasks: Sequence[Task], cfg: TrainConfig, out: Path, executor: Any) -> list[Task]:
     """Tasks whose sampled pass rate under the start model lies in [select_min, select_max]: groups that
-    are all right or all wrong carry no GRPO signal (TINY_MODEL_NOTES). Cached in OUT/selection.json."""
+    are all right or all wrong carry no GRPO signal (docs/training.md). Cached in OUT/selection.json."""
     import random
 
     from codereasoner.train.heldout import pass_rates
@@ -194,17 +255,19 @@ def select_tasks(model: Any, tok: Any, tasks: Sequence[Task], cfg: TrainConfig, 
 
 
 def anchor_step_scorer(executor: Any = None) -> Callable[[list[dict[str, Any]], list[str]], Any]:
-    """Per-anchor rewards r_i (Eq. 8) and the final-answer reward (Eq. 9) for Bi-Level GRPO rows."""
+    """Per-anchor rewards r_i (Eq. 8), the final-answer reward (Eq. 9) and each row's anchor targets for
+    Bi-Level GRPO rows; a row the sandbox could not judge gets None (left out of the statistics)."""
     from codereasoner.rewards.adapters import task_from_column
     from codereasoner.rewards.anchors import anchor_rewards, final_correct
     from codereasoner.rewards.verify import verify_batch
 
-    def score(rows: list[dict[str, Any]], completions: list[str]) -> tuple[list[list[float]], list[float]]:
+    def score(rows: list[dict[str, Any]], completions: list[str]) -> tuple[list[Any], list[Any], list[Any]]:
         tasks = [task_from_column(r["task"]) for r in rows]
         verdicts = verify_batch(tasks, completions, mode="strict", executor=executor)
-        steps = [anchor_rewards(t, v) or [] for t, v in zip(tasks, verdicts)]
-        finals = [1.0 if final_correct(v) else 0.0 for v in verdicts]
-        return steps, finals
+        steps = [anchor_rewards(t, v) for t, v in zip(tasks, verdicts)]
+        finals = [None if s is None else 1.0 if final_correct(v) else 0.0 for s, v in zip(steps, verdicts)]
+        targets = [v.meta.get("targets") for v in verdicts]
+        return steps, finals, targets
 
     return score
 

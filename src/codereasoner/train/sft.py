@@ -3,7 +3,7 @@
 Stage: train. Reads `Sample` records (task prompt + verified chain), writes checkpoints (resumable) and the
 final model. Rows are conversational prompt/completion pairs, so TRL renders them with the tokenizer's chat
 template (ours for the tiny model, the checkpoint's for real ones) and puts the loss on the completion only
-(RL_FRAMEWORKS.md §1.7). Defaults are ExecVerify's LLaMA-Factory settings (`SFTConfigSection`).
+(docs/training.md). Defaults are ExecVerify's LLaMA-Factory settings (`SFTConfigSection`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def runtime_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool) -> dic
         use_cpu=use_cpu,
         bf16=not use_cpu and cfg.dtype == "bfloat16",
         fp16=not use_cpu and cfg.dtype == "float16",
-        activation_checkpointing=not use_cpu,  # CPU: ~2x faster without (TINY_MODEL_NOTES)
+        activation_checkpointing=not use_cpu,  # CPU: ~2x faster without (measured; docs/training.md)
         seed=cfg.seed,
         logging_steps=cfg.logging_steps,
         save_strategy="steps",

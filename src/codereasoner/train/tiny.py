@@ -4,7 +4,7 @@ Stage: train. Reads training texts (task prompts and completions), writes a Hugg
 (`config.json`, weights, `tokenizer.json`, chat template) that every `codereasoner train`/`evaluate`
 command can load like any local checkpoint. Nothing here touches the Hugging Face hub.
 
-Why these choices (TINY_MODEL_NOTES.md, measured on the project's 2-core CPU):
+Why these choices (measured on the project's 2-core CPU; docs/training.md):
 - byte-level BPE with every digit its own token: arithmetic answers are read digit by digit, and the
   prompt and completion tokenise the same apart as together (GRPO relies on it);
 - 128 hidden / 4 layers (~1M parameters): the smaller model learns more per CPU minute than 4M or 19M;
@@ -36,7 +36,7 @@ CHAT_TEMPLATE = (
 
 @dataclass(frozen=True)
 class TinySpec:
-    """Shape of the embedded model (TINY_MODEL_NOTES: 128/4/4/512 is the fastest learner on 2 cores)."""
+    """Shape of the embedded model (128/4/4/512 is the fastest learner on 2 cores)."""
 
     vocab_size: int = 512
     hidden_size: int = 128
@@ -114,7 +114,7 @@ def build_tiny(texts: Iterable[str], out_dir: str | Path, spec: TinySpec = TinyS
 
 def load_tokenizer(path: str | Path) -> Any:
     """Load a tokenizer for training/generation; left padding is set here because transformers 5.23's
-    `save_pretrained` does not persist it (TINY_MODEL_NOTES gotcha 1) and batched generation needs it."""
+    `save_pretrained` does not persist it (transformers 5.23) and batched generation needs it."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(path))
@@ -133,7 +133,7 @@ def load_model(path: str | Path, dtype: str = "float32") -> Any:
 
 
 def set_threads(n: int | None) -> None:
-    """Pin torch's intra-op threads (TINY_MODEL_NOTES gotcha 2: oversubscription slows torch 10-40x)."""
+    """Pin torch's intra-op threads (oversubscribed cores slowed torch 10-40x)."""
     if n:
         import torch
 

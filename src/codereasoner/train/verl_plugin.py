@@ -3,7 +3,7 @@
 Stage: train. Registers the Bi-Level GRPO advantage estimator (`algorithm.adv_estimator=bilevel_grpo`) and
 defines `BilevelRewardManager` (`reward.reward_manager.source=importlib`, `.module.path=<this file>`,
 `.name=BilevelRewardManager`), which writes per-anchor rewards into the token rewards with the convention of
-`train/verl.py`. Kept apart from `train/verl.py` so that exporting parquet never imports verl (and Ray).
+`train/verl.py` (`pack_rewards`). Kept apart from `train/verl.py` so that exporting parquet never imports verl.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import torch
 from verl import DataProto
 from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
-from codereasoner.train.verl import pack_rewards, register_verl
+from codereasoner.train.verl import PackedAnchor, pack_rewards, register_verl, target_key
 
 register_verl()
 
 
 def anchor_scores(task_json: str, response: str, response_ids: list[int], tokenizer: Any) -> dict[str, Any]:
-    """{"ends": token index ending each anchor segment, "steps": r_i, "final": r_final} for one response."""
+    """{"anchors": [(end token or None, r_i, target key)], "final": r_final or None} for one response."""
     from codereasoner.rewards.adapters import task_from_column
     from codereasoner.rewards.anchors import anchor_rewards, final_correct
     from codereasoner.rewards.verify import verify
@@ -28,14 +28,19 @@ def anchor_scores(task_json: str, response: str, response_ids: list[int], tokeni
 
     task = task_from_column(task_json, "ground_truth")
     verdict = verify(task, response)
-    steps = anchor_rewards(task, verdict) or []
+    steps = anchor_rewards(task, verdict)
+    if steps is None:  # the sandbox could not judge it: no reward, left out of the group statistics
+        return {"anchors": [], "final": None, "n_anchors": 0}
+    targets = list(verdict.meta.get("targets") or [])
     text = tokenizer.decode(response_ids, skip_special_tokens=False)
     char_ends = token_char_ends(tokenizer, response_ids)
-    ends = []
+    ends: list[int | None] = []
     for _, end in anchor_spans(text)[: len(steps)]:
         ends.append(next((t for t, e in enumerate(char_ends) if e >= end), len(char_ends) - 1))
-    return {"ends": ends, "steps": steps[: len(ends)], "final": float(final_correct(verdict)),
-            "n_anchors": len(steps)}
+    ends += [None] * (len(steps) - len(ends))
+    keys = [target_key(str(targets[i])) if i < len(targets) else 0 for i in range(len(steps))]
+    anchors = list(zip(ends, steps, keys))
+    return {"anchors": anchors, "final": float(final_correct(verdict)), "n_anchors": len(steps)}
 
 
 class BilevelRewardManager(RewardManagerBase):
@@ -52,8 +57,9 @@ class BilevelRewardManager(RewardManagerBase):
         response = self.tokenizer.decode(ids, skip_special_tokens=True)
         truth = item.non_tensor_batch["reward_model"]["ground_truth"]
         scored = await self.loop.run_in_executor(None, lambda: anchor_scores(truth, response, ids, self.tokenizer))
-        steps = scored["steps"] + [0.0] * (scored["n_anchors"] - len(scored["steps"]))
-        extra = {"correct": scored["final"], "anchors_correct": sum(steps) / max(len(steps), 1)}
+        steps = [r for _, r, _ in scored["anchors"]]
+        extra = {"correct": scored["final"] or 0.0, "anchors_correct": sum(steps) / max(len(steps), 1),
+                 "no_reward": float(scored["final"] is None)}
         return {"reward_score": scored, "reward_extra_info": extra}
 
     @classmethod
@@ -62,6 +68,6 @@ class BilevelRewardManager(RewardManagerBase):
         lengths = data.batch["attention_mask"][:, prompt_length:].sum(dim=1).tolist()
         rm = torch.zeros_like(data.batch["responses"], dtype=torch.float32)
         for b, s in enumerate(scores):
-            row = pack_rewards(int(lengths[b]), s["ends"], s["steps"], s["final"])
+            row = pack_rewards(int(lengths[b]), [PackedAnchor(*a) for a in s["anchors"]], s["final"])
             rm[b, : len(row)] = torch.tensor(row)
         return rm
