@@ -18,7 +18,7 @@ from codereasoner.tasks.dataset import PROGRAMS_FILE, TASKS_DIR
 CARD = "README.md"
 UPLOADED = [CARD, "config.json", PROGRAMS_FILE, f"{TASKS_DIR}/*.jsonl"]
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
-HUB_PACKAGE = "huggingface_hub>=2.4,<3"  # the range pyproject's [hub] extra declares; 2.4.0 is tested
+HUB_PACKAGE = "huggingface_hub>=1.5,<3"  # as the [hub] extra in pyproject.toml; tested with 2.4.0
 
 
 def check_build(build: str | Path) -> list[Path]:
