@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codereasoner.programs.inputs import (
+    NATURAL,
     PAPER,
     SMALL,
     Hints,
@@ -34,6 +35,27 @@ def test_paper_recipe_matches_execverify():
     assert all(5 <= len(generate_value(t, PAPER, rng)) <= 15 for t in "LWT" for _ in range(100))
 
 
+def test_natural_recipe_looks_like_benchmark_inputs():
+    rng = random.Random(4)
+    strs = [generate_value("S", NATURAL, rng) for _ in range(3000)]
+    share = lambda pred: sum(map(pred, strs)) / len(strs)  # noqa: E731
+    assert 0.25 < share(lambda s: " " in s) < 0.6  # sentences (CRUXEval: 18 % of string arguments have a space)
+    assert 0.02 < share(lambda s: s == "") < 0.08
+    assert share(lambda s: s[:1].isupper()) > 0.15 and share(lambda s: s.islower()) > 0.3  # mixed case
+    assert share(lambda s: any(c in ",.!?-_:" for c in s)) > 0.15  # punctuation and separators
+    assert share(lambda s: s.isdigit()) > 0.04  # number strings, so isdigit / int() go both ways
+    assert share(lambda s: len(set(s)) == 1 and len(s) > 2) < 0.12  # ExecVerify's repeats: a small share
+    for tag in "LWDET":
+        sizes = [len(generate_value(tag, NATURAL, rng)) for _ in range(1000)]
+        assert 0.02 < sizes.count(0) / 1000 < 0.1, tag  # empty collections
+        assert sum(1 <= n <= 2 for n in sizes) / 1000 > 0.1, tag  # short ones
+    words = [w for _ in range(300) for w in generate_value("W", NATURAL, rng)]
+    assert sum(" " in w for w in words) / len(words) > 0.05  # phrases in word lists
+    ints = [generate_value("I", NATURAL, rng) for _ in range(2000)]
+    assert min(ints) < 0 and max(ints) > 20 and sum(0 <= i <= 12 for i in ints) / 2000 > 0.7
+    assert generate_value("L", NATURAL, rng, Hints(min_size=3)).__len__() >= 3
+
+
 def test_small_recipe_is_small_and_hints_are_planted():
     rng = random.Random(1)
     assert all(len(generate_value("S", SMALL, rng)) <= 4 for _ in range(200))
@@ -48,7 +70,7 @@ def test_types_are_kept_by_mutation_and_reprs_round_trip():
     rng = random.Random(2)
     for tag in TAGS:
         for _ in range(50):
-            v = generate_value(tag, PAPER, rng)
+            v = generate_value(tag, rng.choice((PAPER, NATURAL)), rng)
             assert tag_of(v) == tag or (tag in "LWET" and not v)  # empty collections are ambiguous
             m = mutate_value(v, PAPER, rng)
             assert type(m) is type(v)

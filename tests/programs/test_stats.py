@@ -195,7 +195,7 @@ def test_check_targets():
     ("def f(n):\n    return n * n + n + n", set()),  # squaring and doubling are real code
     ("def f(s):\n    return s.count('a') == 3", {"literal_compare_return"}),
     ("def f(s, t):\n    return s.count('a') == t", set()),
-    ("def f(:", set()),
+    ("def f(:", {"unparsable"}),
 ])
 def test_degenerate_constructs(code, found):
     from codereasoner.programs.stats import degenerate_constructs

@@ -1,4 +1,5 @@
-"""The rule-based synthesizer: determinism, ExecVerify's knobs per level, diversity, speed, engine runs."""
+"""The rule-based synthesizer: determinism, ExecVerify's knobs per level, diversity, speed, engine runs, and the
+realism of its code and inputs (constructs, natural inputs, usage-weighted seeds, the LiveCodeBench family)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def control_depth(node: ast.AST) -> int:
             return max(best, block(s.orelse, d + 1))
         if isinstance(s, (ast.For, ast.While)):
             return max(block(s.body, d + 1), block(s.orelse, d + 1))
+        if isinstance(s, ast.Try):  # not a control statement of the knob: its blocks stay at this depth
+            return max(block(s.body, d), *(block(h.body, d) for h in s.handlers), block(s.orelse, d))
         return d
 
     return block(node.body, 0)
@@ -76,6 +79,9 @@ def test_levels_respect_their_knobs(level):
         if knobs["call_chain"]:
             called = {n.func.id for n in ast.walk(f) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
             assert "g" in called and control_depth(defs["g"]) == 0, p.code
+        if p.meta["family"] == "lcb":  # algorithmic templates: depth and helper follow the knobs, methods only
+            assert knobs["other_methods"] or not method_calls(ast.parse(p.code)), p.code  # when allowed
+            continue
         seed_method = p.meta["seed"].split(".", 1)[1]
         # seeds called as `x.method(...)` in every template (not operators, builtins or str.format's receiver)
         attr_seed = all(f"$r.{seed_method}(" in op.template for op in BY_PAIR[p.meta["seed"]])
@@ -91,7 +97,7 @@ def test_levels_respect_their_knobs(level):
 
 
 def test_diversity_and_method_coverage():
-    programs = [p for level in range(1, 7) for p in sample(level, 400, seed=level)]
+    programs = [p for level in range(1, 7) for p in sample(level, 400, seed=level, seeds="cycle")]
     report = diversity_report(programs)
     assert report["distinct_program_ratio"] == 1.0
     # renamed copies are skipped in the stream; equal code on other input types (list vs tuple) is not
@@ -101,8 +107,19 @@ def test_diversity_and_method_coverage():
 
 
 def test_every_round_covers_every_seed():
-    first_round = sample(0, 2 * len(PAIRS))  # two calls per function, one function per seed
+    first_round = sample(0, 2 * len(PAIRS), seeds="cycle", lcb_share=0.0)  # two calls per function, one per seed
     assert {p.meta["seed"] for p in first_round} == set(PAIRS)
+
+
+def test_usage_weighted_seeds_follow_how_code_uses_methods():
+    from codereasoner.programs.synth.catalogue import USAGE, weight
+
+    seeds = Counter(p.meta["seed"] for level in (1, 3) for p in sample(level, 3000, seed=level, lcb_share=0.0,
+                                                                      calls_per_program=1))
+    common = [k for k, _ in sorted(USAGE.items(), key=lambda kv: -kv[1])[:5]]  # join, replace, pop, append...
+    rare = [p for p in PAIRS if weight(p) < 1]  # set algebra, float methods, ...
+    assert sum(seeds[p] for p in common) > 4 * sum(seeds[p] for p in rare) / len(rare) * len(common)
+    assert len(seeds) > 0.8 * len(PAIRS)  # still covered: rare pairs are rare, not gone
 
 
 def test_small_scale_is_short():
@@ -120,7 +137,7 @@ def test_each_function_gets_distinct_calls():
     assert sum(len(calls) == 3 for calls in by_code.values()) >= 0.9 * len(by_code)
 
 
-def test_count_and_restrictions():
+def test_count_and_restrictions():  # restricted seeds also switch the LiveCodeBench family off
     cfg = SynthConfig.at_level(2, count=25, types=("str",))
     programs = list(RuleSynthesizer(cfg).programs(random.Random(0)))
     assert len(programs) == 25 and all(p.meta["seed"].startswith("str.") for p in programs)
@@ -144,7 +161,7 @@ def test_fast_enough():
 def test_levels_run_ok_in_the_engine(executor):
     from codereasoner.programs import verify_programs
 
-    programs = [p for level in sorted(LEVELS) for scale in ("paper", "small")
+    programs = [p for level in sorted(LEVELS) for scale in ("natural", "paper", "small")
                 for p in sample(level, 40, seed=level, scale=scale)]
     runs = executor.run(programs)
     status = Counter(str(r.status) for r in runs)

@@ -4,8 +4,11 @@ ExecVerify's input step (SEEDS.md §2.1 step 2, `data/input_synthesis.py`) hands
 ints from [5, 20], collections of 5–15 items, and strings that are 50% random alphanumerics of length 5–10,
 40% one printable character (punctuation and whitespace included) repeated 5–15 times, 10% alphanumerics
 with punctuation of length 5–10. `PAPER` reproduces that recipe without the LLM; `SMALL` is the short-value
-variant for tiny models. Generators take *hints* — the literals the program itself uses — and plant them in
-some inputs so that `count`, `replace`, `in`, dict lookups... actually hit.
+variant for tiny models. `NATURAL` (the synthesizer's default) draws values like the ones benchmark calls
+use: words in mixed case, sentences with spaces and punctuation, codes and digit strings, separated fields,
+short and empty collections — ExecVerify's repeated characters stay, as a small share. Generators take
+*hints* — the literals the program itself uses — and plant them in some inputs so that `count`, `replace`,
+`in`, dict lookups... actually hit.
 
 Type tags are the catalogue's: S str, I int, F float, B bool, L list[int], W list[str], D dict[str, int],
 E set[int], T tuple[int].
@@ -20,6 +23,8 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from codereasoner.programs.natural import WORDS, cased, natural_size, natural_str
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,8 @@ class ValueRecipe:
     punct_p: float  # alphanumerics + punctuation (ExecVerify 10%)
     float_range: tuple[float, float]
     hint_p: float = 0.5  # plant a program literal in a generated value
-    words: tuple[str, ...] = field(default=())
+    words: tuple[str, ...] = field(default=())  # non-empty: natural strings and sizes (`_natural_str`)
+    empty_p: float = 0.0  # an empty string or collection
 
 
 PAPER = ValueRecipe(
@@ -62,7 +68,20 @@ SMALL = ValueRecipe(
     float_range=(-4.0, 4.0),
     hint_p=0.6,
 )
-RECIPES = {"paper": PAPER, "small": SMALL}
+NATURAL = ValueRecipe(
+    name="natural",
+    int_range=(0, 12),
+    size_range=(0, 8),
+    str_len=(3, 10),
+    word_len=(1, 8),
+    alphabet=string.ascii_letters + string.digits,
+    repeat_p=0.06,
+    punct_p=0.05,
+    float_range=(-20.0, 20.0),
+    words=WORDS,
+    empty_p=0.05,
+)
+RECIPES = {"natural": NATURAL, "paper": PAPER, "small": SMALL}
 
 
 @dataclass
@@ -72,12 +91,15 @@ class Hints:
     strs: list[str] = field(default_factory=list)
     ints: list[int] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    min_size: int = 0  # collections at least this long (algorithmic code wants arrays, not 0-2 items)
 
 
 def _rand_str(recipe: ValueRecipe, rng: random.Random, hints: Hints | None, length: tuple[int, int]) -> str:
     lo, hi = length
     roll = rng.random()
-    if roll < recipe.repeat_p:
+    if recipe.words:
+        text = natural_str(recipe, rng)
+    elif roll < recipe.repeat_p:
         ch = rng.choice(string.ascii_letters + string.digits + string.punctuation + " \t\n")
         text = ch * rng.randint(max(lo, 5), max(hi, 15) if recipe is PAPER else hi)
     elif roll < recipe.repeat_p + recipe.punct_p:
@@ -86,7 +108,8 @@ def _rand_str(recipe: ValueRecipe, rng: random.Random, hints: Hints | None, leng
         text = "".join(rng.choice(recipe.alphabet) for _ in range(rng.randint(lo, hi)))
     if hints and hints.strs and rng.random() < recipe.hint_p:
         for _ in range(rng.randint(1, 2)):
-            at = rng.randint(0, len(text))
+            spaces = [i for i, c in enumerate(text) if c == " "] if recipe.words else []
+            at = rng.choice(spaces) if spaces and rng.random() < 0.5 else rng.randint(0, len(text))
             text = text[:at] + rng.choice(hints.strs) + text[at:]
     return text
 
@@ -94,18 +117,49 @@ def _rand_str(recipe: ValueRecipe, rng: random.Random, hints: Hints | None, leng
 def _rand_int(recipe: ValueRecipe, rng: random.Random, hints: Hints | None) -> int:
     if hints and hints.ints and rng.random() < recipe.hint_p / 2:
         return rng.choice(hints.ints)
+    if recipe.words:  # natural: mostly small counts and sizes, a tail of larger and negative values
+        roll = rng.random()
+        return rng.randint(-9, -1) if roll < 0.08 else rng.randint(13, 60) if roll < 0.2 else rng.randint(0, 12)
     return rng.randint(*recipe.int_range)
+
+
+def _rand_elem_int(recipe: ValueRecipe, rng: random.Random, hints: Hints | None) -> int:
+    """An int inside a collection: natural lists hold repeats and negatives, like test data does."""
+    if recipe.words and not (hints and hints.ints and rng.random() < recipe.hint_p / 2):
+        return rng.randint(-10, 30) if rng.random() < 0.3 else rng.randint(0, 9)
+    return _rand_int(recipe, rng, hints)
 
 
 def _rand_key(recipe: ValueRecipe, rng: random.Random, hints: Hints | None) -> str:
     if hints and hints.keys and rng.random() < 0.6:
         return rng.choice(hints.keys)
+    if recipe.words:
+        return rng.choice(recipe.words)
     return "".join(rng.choice(string.ascii_lowercase[:8]) for _ in range(rng.randint(*recipe.word_len)))
+
+
+def _rand_word(recipe: ValueRecipe, rng: random.Random, hints: Hints | None) -> str:
+    """A string inside a list: a word (a phrase or a number now and then), or a short random one."""
+    if not recipe.words:
+        plain = ValueRecipe(**{**recipe.__dict__, "repeat_p": 0.0, "punct_p": 0.0})
+        return _rand_str(plain, rng, hints, recipe.word_len)
+    roll = rng.random()
+    if hints and hints.strs and roll < recipe.hint_p / 3:
+        return rng.choice(hints.strs)
+    if roll < 0.03:
+        return ""
+    if roll < 0.16:
+        return f"{rng.choice(recipe.words)} {rng.choice(recipe.words)}"
+    if roll < 0.22:
+        return str(rng.randint(0, 99))
+    return cased(rng.choice(recipe.words), rng)
 
 
 def generate_value(tag: str, recipe: ValueRecipe, rng: random.Random, hints: Hints | None = None) -> Any:
     """A fresh value of type `tag` drawn from `recipe`."""
-    n = rng.randint(*recipe.size_range)
+    n = natural_size(recipe, rng) if recipe.words else rng.randint(*recipe.size_range)
+    if hints and hints.min_size:
+        n = max(n, hints.min_size)
     if tag == "I":
         return _rand_int(recipe, rng, hints)
     if tag == "F":
@@ -116,16 +170,15 @@ def generate_value(tag: str, recipe: ValueRecipe, rng: random.Random, hints: Hin
     if tag == "S":
         return _rand_str(recipe, rng, hints, recipe.str_len)
     if tag == "L":
-        return [_rand_int(recipe, rng, hints) for _ in range(n)]
+        return [_rand_elem_int(recipe, rng, hints) for _ in range(n)]
     if tag == "W":
-        small = ValueRecipe(**{**recipe.__dict__, "repeat_p": 0.0, "punct_p": 0.0})
-        return [_rand_str(small, rng, hints, recipe.word_len) for _ in range(n)]
+        return [_rand_word(recipe, rng, hints) for _ in range(n)]
     if tag == "D":
         return {_rand_key(recipe, rng, hints): _rand_int(recipe, rng, hints) for _ in range(n)}
     if tag == "E":
-        return {_rand_int(recipe, rng, hints) for _ in range(n)}
+        return {_rand_elem_int(recipe, rng, hints) for _ in range(n)}
     if tag == "T":
-        return tuple(_rand_int(recipe, rng, hints) for _ in range(n))
+        return tuple(_rand_elem_int(recipe, rng, hints) for _ in range(n))
     raise ValueError(f"no generator for type tag {tag!r}")
 
 

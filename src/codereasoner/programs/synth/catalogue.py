@@ -321,6 +321,39 @@ zip | S | A | list(zip($r, $r2))
 }
 
 
+# How often Python code exercises each pair: seeds (and extra methods) are drawn with these weights, so the
+# method mix looks like real code's, not ExecVerify's uniform cycle. Method weights follow how often
+# functions in CRUXEval call each method (frequencies only: no function is copied), spread over the types
+# that have the method; operators, slicing and builtins get common-sense weights. Unlisted pairs weigh
+# `_RARE` (set algebra, float methods, is*-predicates nobody writes): kept, so every pair still appears.
+_USAGE = """
+str.join 40  list.append 22  str.replace 38  list.pop 30  dict.pop 6  set.pop 1  str.split 22  str.rsplit 5
+str.count 12  list.count 8  tuple.count 2  str.lower 22  str.index 8  list.index 10  tuple.index 2
+dict.items 14  list.insert 18  list.copy 8  dict.copy 6  set.copy 1  list.reverse 14  str.find 16
+str.upper 15  str.startswith 14  list.clear 6  dict.clear 4  set.clear 1  str.isdigit 10  list.sort 10
+list.remove 10  set.remove 1  dict.popitem 9  list.extend 7  str.endswith 8  str.isupper 7  str.rfind 7
+str.rindex 7  dict.get 7  str.removeprefix 6  str.islower 6  dict.update 6  set.update 1  str.strip 6
+str.rpartition 6  dict.fromkeys 6  str.rstrip 6  dict.keys 6  str.isascii 5  str.ljust 5  str.splitlines 5
+str.isdecimal 4  str.isnumeric 4  str.isalpha 5  dict.values 5  str.swapcase 5  str.format 4  str.partition 5
+str.maketrans 4  str.translate 4  str.isalnum 4  str.isspace 4  str.center 3  str.encode 3  str.title 3
+str.capitalize 3  str.zfill 3  str.istitle 3  str.expandtabs 2  str.rjust 2  str.casefold 2  str.lstrip 2
+str.removesuffix 2  dict.setdefault 2  set.add 2  set.discard 1
+str.+ 12  str.in 8  str.[index] 8  str.[:] 6  str.[index1:index2] 6  str.[index:] 6  str.[:index2] 6
+str.len() 8  str.* 3  str.== 2  str.!= 2  list.+ 6  list.[index] 8  list.[:] 5  list.[index1:index2] 5
+list.[index:] 5  list.[:index2] 5  list.in 6  list.not in 3  list.len 8  list.reversed 3  list.* 2
+dict.in 6  dict.not in 3  dict.dict[key] 8  dict.dict[key] = value 8  dict.len 4  tuple.[index] 3
+tuple.in 2  tuple.len 2  tuple.+ 2  enumerate.enumerate 6  range.range 6  zip.zip 4  reversed.reversed 3
+filter.filter 2  float.round 2  float.int() 2  str.format() 1  str.not in 3
+"""
+_RARE = 0.6
+USAGE: dict[str, float] = {k: float(v) for k, v in re.findall(r"(\S(?:.*?\S)?) (\d+(?:\.\d+)?)(?= {2}|\n)", _USAGE)}
+
+
+def weight(pair: str) -> float:
+    """How often real code uses `pair`, relative to the other catalogue pairs."""
+    return USAGE.get(pair, _RARE)
+
+
 def _parse() -> tuple[Op, ...]:
     ops = []
     for type_name, block in _TABLE.items():

@@ -4,21 +4,24 @@ The shape follows ExecVerify's prompt constraints (SEEDS.md §2.1 step 1): the s
 innermost block of a chain of `depth` control statements drawn from {if, for, while, if-elif}, each nested in
 the previous; `nested` calls the seed twice; `other_methods` adds at least one other catalogue method (in a
 condition, a pre-transform of an input, or around the returned value); `call_chain` moves the seed's call
-into a helper `g` that `f` calls. Only `f` carries control flow, so the depth knob is exact for `f`.
+into a helper `g` that `f` calls. Only `f` carries control flow, so the depth knob is exact for `f`. The
+control statements are written by `control.ControlChain`; `idioms.RealComposer` fills this composer's hooks
+with real-code idioms at natural and paper scale.
 """
 
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 
+from codereasoner.programs.features import degenerate_constructs
 from codereasoner.programs.inputs import Hints
 from codereasoner.programs.synth.catalogue import Op
-from codereasoner.programs.synth.grammar import ACC_INIT, CONTROL, ELEM, LOOP_NAMES, Fn, Writer, resolve
+from codereasoner.programs.synth.control import IND, ControlChain
+from codereasoner.programs.synth.grammar import ACC_INIT, CONTROL, ELEM, Fn, Writer, resolve, skeleton
 from codereasoner.programs.synth.knobs import SynthConfig
 
-IND = "    "
+_TRIES = 8  # fresh attempts at one seed before giving up on it (realistic mode rejects degenerate code)
 _PADDERS = frozenset({"zfill", "rjust", "ljust", "center", "format()", "*", "+", "format", "str.format"})
 
 
@@ -32,7 +35,9 @@ class Composed:
     skeleton: str  # the code with its own identifiers numbered in order: equal for renamed copies
 
 
-class _Composer:
+class _Composer(ControlChain):
+    """Writes one function for one seed op: the seed call, its accumulator, the helper, the program."""
+
     def __init__(self, op: Op, cfg: SynthConfig, rng: random.Random) -> None:
         self.op, self.cfg, self.rng = op, cfg, rng
         self.w = Writer(rng, cfg.scale, cfg.other_methods)
@@ -43,6 +48,10 @@ class _Composer:
         kinds = [rng.choice(CONTROL) for _ in range(cfg.depth)]
         if op.mutates and "*" in op.template:  # `xs *= 2` in a loop doubles every pass: keep it out of loops
             kinds = [k if k in ("if", "if-elif") else rng.choice(("if", "if-elif")) for k in kinds]
+        if cfg.realistic and len(kinds) > 1 and rng.random() < 0.6:
+            # loops outermost, tests inside them: a test of a loop value goes both ways over the loop,
+            # where a chain of tests of the inputs outside any loop rarely lets the call run
+            kinds.sort(key=lambda k: k.startswith("if"))
         self.kinds = kinds
         self.g: Fn | None = None
         self.g_lines: list[str] = []
@@ -53,12 +62,17 @@ class _Composer:
         self.mutated: set[str] = set()
         self.acc: str | None = None
         self.acc_tag = ""
+        self.acc_init = ""  # an accumulator that starts from an input, not from an empty value
+        self.counters: set[str] = set()  # loop counters that walk a fixed range, not an input
+        self.walk_p, self.count_down_p = 0.6, 0.5  # top-level while loops: walk an input, count an int down
 
     # ---- the seed call ----------------------------------------------------------------------------
     def build_helper(self) -> None:
         g = self.g = Fn("g", self.rng)
         x = g.param(self.recv)
         w, op = self.w, self.op
+        if self.recursive_helper(x):
+            return
         if self.statement:
             n = 2 if self.cfg.nested else 1
             self.g_lines = [IND + w.apply(g, op, self.recv, x, set()) for _ in range(n)] + [IND + f"return {x}"]
@@ -72,7 +86,7 @@ class _Composer:
         if self.cfg.other_methods and self.rng.random() < 0.4 and not op.mutates:
             extra = w.extra_ops(res)
             if extra:
-                pick = self.rng.choice(extra)
+                pick = w.pick(extra)
                 expr, res = w.apply(g, pick, res, expr, set()), resolve(pick.result, res)
                 w.extras += 1
         self.g_result = res
@@ -106,6 +120,9 @@ class _Composer:
 
     def seed_lines(self) -> list[str]:
         """The innermost block: run the seed call and fold its value into the accumulator."""
+        made = self.idiom_seed_lines()
+        if made is not None:
+            return made
         if self.statement:
             if self.cfg.call_chain:
                 return [f"g({self.target})"]
@@ -150,143 +167,30 @@ class _Composer:
             return [f"{acc} += b'-'"]
         return [f"{acc} += [{self.w.lit_int()}]"]
 
-    # ---- control flow -----------------------------------------------------------------------------
-    def condition(self) -> str:
-        f, r, w = self.f, self.rng, self.w
-        if self.bool_cond and not self.cond_used:
-            self.cond_used = True
-            return self.seed_expr()
-        names = [v for v in reversed(f.loop_vars) if f.env.get(v) in "SIFLWTED"]
-        if not names or r.random() < 0.3:
-            # the accumulator still holds its initial value outside loops: a test of it would be constant
-            skip = set() if f.loop_vars else {self.acc}
-            names = [v for v, t in f.env.items() if t in ("S", "I", "F", "L", "W", "T", "E", "D") and v not in skip]
-        v = r.choice(names[:2]) if names else f.param("I")
-        tag = f.env[v]
-        if self.cfg.other_methods and r.random() < 0.4:
-            extra = w.extra_ops(tag, bool_only=True)
-            if extra:
-                w.extras += 1
-                return w.apply(f, r.choice(extra), tag, v, {self.acc or ""})
-        k = r.randint(0, 5 if self.cfg.scale == "small" else 10)
-        if tag == "I":
-            return r.choice((f"{v} % 2 == 0", f"{v} > {k}", f"{v} < {k}", f"{v} != {k}", f"{v} % 3 == 1"))
-        if tag == "F":
-            return f"{v} {r.choice(('>', '<'))} {k / 2}"
-        if tag == "S":
-            c = w.lit_str(1, 1)
-            return r.choice((f"{v} in 'aeiou'", f"{c} in {v}", f"{v} != {c}", f"len({v}) > {k % 4}", f"{v} < 'm'"))
-        elem = w.literal(ELEM.get(tag, "I"))
-        return r.choice((f"len({v}) > {k % 4}", f"{elem} in {v}", f"not {v}" if r.random() < 0.3 else v))
+    # ---- hooks where `idioms.RealComposer` writes real-code idioms (None / no change here) --------------
+    def accumulator_tag(self, result: str) -> str:
+        return "I" if self.bool_cond else result if result in ACC_INIT and result != "B" else "A"
 
-    def iterable(self, inner: bool) -> tuple[str, list[tuple[str, str]]]:
-        """A `for` header's iterable and the loop variables it binds, bounded when nested."""
-        f, r = self.f, self.rng
-        want = ELEM.get(self.recv) if (self.statement or self.op.mutates) else self.recv
-        busy = self.mutated | {self.acc or ""}
-        if inner:
-            outer_str = [v for v in f.loop_vars if v in LOOP_NAMES["W"] and r.random() < 0.5]  # a word's chars
-            if want == "S" and outer_str:
-                return outer_str[0], [(f.fresh(LOOP_NAMES["S"]), "S")]
-            seqs = [v for v, t in f.env.items() if t in ("S", "L", "W", "T") and v not in busy]
-            if seqs and r.random() < 0.5:
-                v = r.choice(seqs)
-                name = f.fresh(LOOP_NAMES.get(f.env[v], LOOP_NAMES["I"]))
-                return f"{v}[:{r.randint(2, 3)}]", [(name, ELEM[f.env[v]])]
-            return f"range({r.randint(2, 3)})", [(f.fresh(LOOP_NAMES["range"]), "I")]
-        sources = [v for v, t in f.env.items() if t in ELEM and v not in busy and v not in f.loop_vars]
-        fitting = [v for v in sources if want is None or ELEM[f.env[v]] == want]
-        if fitting and r.random() < 0.8:
-            v = r.choice(fitting)
-        elif want not in ("S", "I") and sources and r.random() < 0.6:
-            v = r.choice(sources)
-        elif want == "I" and r.random() < 0.5:
-            ints = f.vars_of("I", busy)
-            n = r.choice(ints) if ints and r.random() < 0.5 else f.param("I")
-            self.w.used.append("range.range") if "range.range" not in self.w.used else None
-            return f"range({n})", [(f.fresh(LOOP_NAMES["range"]), "I")]
-        else:
-            tag = {"S": r.choice(("W", "S")), "I": r.choice(("L", "T"))}.get(want or "", r.choice(("S", "L", "W")))
-            v = f.param(tag)
-        tag = f.env[v]
-        elem = (f.fresh(LOOP_NAMES.get(tag, LOOP_NAMES["I"])), ELEM[tag])
-        roll = r.random()
-        if tag == "D" and self.cfg.other_methods and roll < 0.4:
-            self.w.used.append("dict.items") if "dict.items" not in self.w.used else None
-            return f"{v}.items()", [elem, (f.fresh(LOOP_NAMES["I"]), "I")]
-        if roll < 0.2:
-            self.w.used.append("enumerate.enumerate") if "enumerate.enumerate" not in self.w.used else None
-            return f"enumerate({v})", [(f.fresh(LOOP_NAMES["range"]), "I"), elem]
-        if roll < 0.3 and tag in ("S", "L", "W", "T"):
-            self.w.used.append("reversed.reversed") if "reversed.reversed" not in self.w.used else None
-            return f"reversed({v})", [elem]
-        return v, [elem]
+    def recursive_helper(self, x: str) -> bool:
+        return False
 
-    def chain(self, i: int, depth: int, loops: int) -> list[str]:
-        pad = IND * depth
-        if i == len(self.kinds):
-            return [pad + line for line in self.seed_lines()]
-        kind, f, r = self.kinds[i], self.f, self.rng
-        if kind == "for":
-            it, bound = self.iterable(inner=loops > 0)
-            for name, tag in bound:
-                f.env[name] = tag
-                f.loop_vars.append(name)
-            head = ", ".join(name for name, _ in bound)
-            body = self.chain(i + 1, depth + 1, loops + 1)
-            self.unbind(bound)
-            return [pad + f"for {head} in {it}:"] + body
-        if kind == "while":
-            return self.while_loop(i, depth, loops)
-        cond = self.condition()
-        body = self.chain(i + 1, depth + 1, loops)
-        lines = [pad + f"if {cond}:"] + body
-        if kind == "if-elif":
-            other = self.condition()
-            for _ in range(3):  # an elif repeating its if's test could never run
-                if other != cond:
-                    break
-                other = self.condition()
-            lines += [pad + f"elif {other}:"] + [pad + IND + x for x in self.alt_lines()]
-        if r.random() < (0.35 if kind == "if" else 0.3):
-            lines += [pad + "else:"] + [pad + IND + x for x in self.alt_lines()]
-        return lines
+    def return_ops(self, ops: list[Op], tag: str) -> list[Op]:
+        return ops
 
-    def while_loop(self, i: int, depth: int, loops: int) -> list[str]:
-        f, r, pad = self.f, self.rng, IND * depth
-        busy = self.mutated | {self.acc or ""}
-        seqs = [v for v, t in f.env.items() if t in ("S", "L", "W", "T") and v not in busy and v not in f.loop_vars]
-        counter = f.fresh(LOOP_NAMES["range"] + ("pos", "step"))
-        bound = [(counter, "I")]
-        pre: list[str] = []
-        if loops == 0 and seqs and r.random() < 0.6:  # walk an input by index
-            v = r.choice(seqs)
-            head, init, step = f"while {counter} < len({v}):", f"{counter} = 0", f"{counter} += 1"
-            if r.random() < 0.9:
-                name = f.fresh(LOOP_NAMES.get(f.env[v], LOOP_NAMES["I"]))
-                pre = [f"{name} = {v}[{counter}]"]
-                bound.append((name, ELEM[f.env[v]]))
-        elif loops == 0 and r.random() < 0.5:  # count an int input down
-            n = f.param("I")
-            counter, bound = n, [(n, "I")]
-            init = ""
-            head, step = f"while {n} > 0:", r.choice((f"{n} -= 1", f"{n} -= 2", f"{n} //= 2"))
-        else:
-            limit = r.randint(2, 3) if loops else r.randint(2, 5)
-            head, init, step = f"while {counter} < {limit}:", f"{counter} = 0", f"{counter} += 1"
-        for name, tag in bound:
-            f.env[name] = tag
-            f.loop_vars.append(name)
-        body = [pad + IND + x for x in pre] + self.chain(i + 1, depth + 1, loops + 1) + [pad + IND + step]
-        self.unbind(bound)
-        return ([pad + init] if init else []) + [pad + head] + body
+    def pre_ops(self, ops: list[Op]) -> list[Op]:
+        return ops
 
-    def unbind(self, bound: list[tuple[str, str]]) -> None:
-        for name, _ in bound:
-            if name in self.f.loop_vars:
-                self.f.loop_vars.remove(name)
-            if name not in dict(self.f.params):
-                self.f.env.pop(name, None)
+    def idiom_seed_lines(self) -> list[str] | None:
+        return None
+
+    def idiom_pre(self, main: str) -> list[str]:
+        return []
+
+    def idiom_flat(self, result: str) -> tuple[list[str], str, str] | None:
+        return None
+
+    def idiom_return(self, ret: str, tag: str) -> tuple[list[str], str]:
+        return [], ret
 
     # ---- the whole program ------------------------------------------------------------------------
     def compose(self) -> Composed:
@@ -300,14 +204,18 @@ class _Composer:
             self.target = main
             self.mutated.add(main)
         if cfg.other_methods and r.random() < 0.35:  # pre-transform an input with another method
-            extra = w.extra_ops(self.recv, result=self.recv)
+            extra = self.pre_ops(w.extra_ops(self.recv, result=self.recv))
             if extra:
-                pre.append(f"{main} = {w.apply(f, r.choice(extra), self.recv, main, set())}")
+                pre.append(f"{main} = {w.apply(f, w.pick(extra), self.recv, main, set())}")
                 w.extras += 1
+        pre += self.idiom_pre(main)
         body: list[str]
+        flat = None if self.statement or self.kinds or self.bool_cond else self.idiom_flat(result)
         if self.statement:
             body = self.chain(0, 1, 0)
             ret, ret_tag = main, self.recv
+        elif flat is not None:
+            body, ret, ret_tag = flat
         elif not self.kinds and not self.bool_cond:
             expr = self.seed_expr()
             if r.random() < 0.4:
@@ -317,27 +225,31 @@ class _Composer:
                 body, ret = [], expr
             ret_tag = result
         else:
-            self.acc_tag = "I" if self.bool_cond else result if result in ACC_INIT and result != "B" else "A"
-            self.acc = f.local(self.acc_tag)
-            init = ACC_INIT.get(self.acc_tag, "[]")
-            body = [IND + f"{self.acc} = {init}"] + self.chain(0, 1, 0)
+            self.acc_tag = self.accumulator_tag(result)
+            self.acc = f.local(self.acc_tag if self.acc_tag != "?" else "A")
+            chain = self.chain(0, 1, 0)
+            init = self.acc_init or ACC_INIT.get(self.acc_tag, "[]")  # "?": typed by the innermost block
+            body = [IND + f"{self.acc} = {init}"] + chain
             ret, ret_tag = self.acc, self.acc_tag
         if cfg.other_methods and (w.extras == 0 or r.random() < 0.25):
             extra = w.extra_ops(ret_tag) if ret_tag in ELEM or ret_tag in ("F", "I") else []
             extra = [o for o in extra if not (ret_tag == "I" and o.key.startswith("range"))]
+            extra = self.return_ops(extra, ret_tag)
             if extra:
-                ret = w.apply(f, r.choice(extra), ret_tag, ret, {self.acc or ""})
+                ret = w.apply(f, w.pick(extra), ret_tag, ret, {self.acc or ""})
                 w.extras += 1
             elif w.extras == 0 and ret_tag in ("I", "B"):  # no method on ints/bools: go through str()
                 # only methods that change a digit string (not upper/casefold/...)
                 padders = [o for o in w.extra_ops("S", result="S") if o.method in _PADDERS]
-                ret = w.apply(f, r.choice(padders), "S", f"str({ret})", {self.acc or ""})
+                ret = w.apply(f, w.pick(padders), "S", f"str({ret})", {self.acc or ""})
                 w.extras += 1
-            elif w.extras == 0 and w.extra_ops(self.recv, result=self.recv):
-                extra = w.extra_ops(self.recv, result=self.recv)
+            elif w.extras == 0 and self.pre_ops(w.extra_ops(self.recv, result=self.recv)):
+                extra = self.pre_ops(w.extra_ops(self.recv, result=self.recv))
                 local = set(f.env) - set(dict(f.params))  # runs before any local exists
-                pre.append(f"{main} = {w.apply(f, r.choice(extra), self.recv, main, local)}")
+                pre.append(f"{main} = {w.apply(f, w.pick(extra), self.recv, main, local)}")
                 w.extras += 1
+        more, ret = self.idiom_return(ret, ret_tag)
+        body += more
         sig = ", ".join(name for name, _ in f.params)
         lines = [f"def f({sig}):"] + [IND + x for x in pre] + body + [IND + f"return {ret}"]
         parts = []
@@ -357,15 +269,17 @@ class _Composer:
         )
 
 
-def skeleton(code: str, names: set[str]) -> str:
-    """`code` with the given identifiers renamed v0, v1, ... by first appearance (not after `.` or in quotes)."""
-    if not names:
-        return code
-    pattern = re.compile(r"(?<![.\w'\"])(" + "|".join(sorted(names, key=len, reverse=True)) + r")(?![\w'\"])")
-    order: dict[str, str] = {}
-    return pattern.sub(lambda m: order.setdefault(m.group(1), f"v{len(order)}"), code)
+def compose(op: Op, cfg: SynthConfig, rng: random.Random) -> Composed | None:
+    """One program for seed `op` under `cfg`'s knobs; None when every try had a degenerate construct."""
+    if not cfg.realistic:
+        return _Composer(op, cfg, rng).compose()
+    from codereasoner.programs.synth.idioms import RealComposer, _Retry
 
-
-def compose(op: Op, cfg: SynthConfig, rng: random.Random) -> Composed:
-    """One program for seed `op` under `cfg`'s knobs."""
-    return _Composer(op, cfg, rng).compose()
+    for _ in range(_TRIES):
+        try:
+            made = RealComposer(op, cfg, rng).compose()
+        except _Retry:
+            return None
+        if not degenerate_constructs(made.code):
+            return made
+    return None

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from codereasoner.programs.inputs import Hints
-from codereasoner.programs.synth.catalogue import OPS, Op
+from codereasoner.programs.synth.catalogue import BY_PAIR, OPS, Op, weight
 
 ELEM = {"L": "I", "W": "S", "T": "I", "E": "I", "S": "S", "D": "S"}  # what iterating a value yields
 ACC_INIT = {"S": "''", "I": "0", "F": "0.0", "L": "[]", "W": "[]", "T": "()", "E": "set()", "D": "{}", "Y": "b''"}
@@ -49,8 +49,13 @@ LOOP_NAMES = {"S": ("ch", "c", "char", "letter"), "W": ("w", "word", "tok", "par
               "I": ("x", "num", "v", "item"), "D": ("key", "k", "name"), "range": ("i", "j", "idx")}
 
 _SLOT = re.compile(r"\$([a-z]+2?)")
-_ALPHA = {"paper": "abcdexyz", "small": "abcde"}
-_KEYS = {"paper": ("a", "b", "c", "x", "y", "key", "id"), "small": ("a", "b", "c")}
+_ALPHA = {"natural": "abcdexyz", "paper": "abcdexyz", "small": "abcde"}
+_KEYS = {"natural": ("a", "b", "x", "key", "id", "name", "count", "total", "apple", "red"),
+         "paper": ("a", "b", "c", "x", "y", "key", "id"), "small": ("a", "b", "c")}
+# Literals real code writes: separators, vowels, common letters and short words (natural scale, half the time).
+_NATURAL_LITS = {1: (" ", " ", "a", "e", "o", "i", "n", "s", "t", "r", "l", ",", ".", "-", "!", "A", "1"),
+                 2: ("an", "er", "th", "in", "on", "at", "es", "re", "or", "en", ", ", "ab", "OK", "--", "10"),
+                 3: ("the", "and", "ing", "ter", "ent", "one", "all", "red", "cat", "day", "Hi!", "ear")}
 
 
 def _atomic(expr: str) -> bool:
@@ -75,6 +80,11 @@ def _atomic(expr: str) -> bool:
         elif ch == " " and depth == 0:
             return False
     return True
+
+
+def wrap(expr: str) -> str:
+    """`expr`, parenthesised unless it is atomic (a receiver, an operand)."""
+    return expr if _atomic(expr) else f"({expr})"
 
 
 def resolve(tag: str, recv: str) -> str:
@@ -125,11 +135,16 @@ class Writer:
         self.used: list[str] = []  # catalogue pairs used, seed first
         self.imports: set[str] = set()
         self.extras = 0  # extra methods placed
+        self.loop_bias = 0.5  # chance an argument slot takes the innermost loop variable of its type
 
     # ---- literals and slots -------------------------------------------------------------------------
     def lit_str(self, lo: int = 1, hi: int = 2) -> str:
         alpha = _ALPHA[self.scale]
-        text = "".join(self.rng.choice(alpha) for _ in range(self.rng.randint(lo, hi)))
+        n = self.rng.randint(lo, hi)
+        if self.scale == "natural" and n in _NATURAL_LITS and self.rng.random() < 0.75:
+            text = self.rng.choice(_NATURAL_LITS[n])
+        else:
+            text = "".join(self.rng.choice(alpha) for _ in range(n))
         self.hints.strs.append(text)
         return repr(text)
 
@@ -180,7 +195,7 @@ class Writer:
         small = self.scale == "small"
         # Inside a loop, arguments lean on the loop variable, so each pass computes something new.
         want = {"r2": recv, "str": "S", "sub": "S", "int": "I", "elem": ELEM.get(recv, "I"), "key": "S"}.get(slot)
-        if want and fn.loop_vars and r.random() < 0.5:
+        if want and fn.loop_vars and r.random() < self.loop_bias:
             loop = [v for v in reversed(fn.loop_vars) if fn.env.get(v) == want and v not in exclude]
             if loop:
                 return loop[0]
@@ -262,7 +277,19 @@ class Writer:
             wrapped = recv_expr if _atomic(recv_expr) else f"({recv_expr})"
             other = f"{wrapped}[1:]" if recv in ("S", "L", "W", "T") else f"{wrapped} * 2" if recv == "F" else other
         second = self.apply(fn, op, recv, other, exclude)
+        for _ in range(3 if self.scale != "small" else 0):  # `a.count(x) + a.count(x)` computes nothing new
+            if second != first:
+                break
+            second = self.apply(fn, op, recv, other, exclude)
+        if self.scale != "small" and result == "B" and other != recv_expr:  # `c.isupper() and c[1:].isupper()`
+            return f"{first} or {second}", result  # is False for every character: `or` keeps the test alive
         return combine(first, second, result, self.rng), result
+
+    def pick(self, ops: list[Op]) -> Op:
+        """One of `ops`: as often as real code uses it (natural and paper scale), else uniformly."""
+        if self.scale == "small":
+            return self.rng.choice(ops)
+        return self.rng.choices(ops, weights=[weight(o.key) / len(BY_PAIR[o.key]) for o in ops])[0]
 
     def extra_ops(self, recv: str, result: str | None = None, bool_only: bool = False) -> list[Op]:
         """Catalogue ops other than the seed usable on a `recv` value (giving `result` when set)."""
@@ -295,3 +322,12 @@ def combine(a: str, b: str, tag: str, rng: random.Random) -> str:
     if tag in ("I", "F", "S", "L", "W", "T", "Y"):
         return f"{wa} + {wb}"
     return f"({a}, {b})"
+
+
+def skeleton(code: str, names: set[str]) -> str:
+    """`code` with the given identifiers renamed v0, v1, ... by first appearance (not after `.` or in quotes)."""
+    if not names:
+        return code
+    pattern = re.compile(r"(?<![.\w'\"])(" + "|".join(sorted(names, key=len, reverse=True)) + r")(?![\w'\"])")
+    order: dict[str, str] = {}
+    return pattern.sub(lambda m: order.setdefault(m.group(1), f"v{len(order)}"), code)
