@@ -4,7 +4,7 @@
 
 SFT: our settings (gradient checkpointing off on CPU) against TRL's default (checkpointing on), same model,
 data and batch. Prints a table and the
-ratios; not a test. Timings are only comparable on a quiet machine (TINY_MODEL_NOTES gotcha 2).
+ratios; not a test. Timings are only comparable on a quiet machine (docs/training.md).
 """
 
 from __future__ import annotations

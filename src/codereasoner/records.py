@@ -24,7 +24,7 @@ AS_JSON_TEXT = {"on_disk": "json_text"}
 
 
 class RunStatus(enum.StrEnum):
-    """How one execution ended (DESIGN.md `exec` contract)."""
+    """How one execution ended (docs/formats.md, exec records)."""
 
     OK = "ok"
     ERROR = "error"  # the program raised; Run.error = "ExceptionType: message"
@@ -81,7 +81,7 @@ class Trace:
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """The result of executing `call` after `code` (DESIGN.md `exec` output line)."""
+    """The result of executing `call` after `code` (docs/formats.md, exec records)."""
 
     id: str
     status: RunStatus
@@ -115,7 +115,7 @@ class Program:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """One question about one program, with ground truth from the engine (DESIGN.md task record)."""
+    """One question about one program, with ground truth from the engine (docs/formats.md, task records)."""
 
     id: str
     kind: str

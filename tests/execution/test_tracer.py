@@ -1,4 +1,4 @@
-"""Golden traces on CPython 3.11 (DESIGN.md: traces differ between minor versions; these pin 3.11)."""
+"""Golden traces on CPython 3.11 (docs/formats.md: traces differ between minor versions; these pin 3.11)."""
 
 from __future__ import annotations
 

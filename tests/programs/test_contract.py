@@ -1,4 +1,4 @@
-"""The contract every registered program source keeps (STYLE §3.7): one file + one decorator stays safe."""
+"""The contract every registered program source keeps: one file + one decorator stays safe."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Shared contract for every task kind x reward: the gold answer verifies and earns the reward's maximum,
-a perturbed answer of the right shape does not verify and earns less (STYLE.md §3.9 rule 4)."""
+a perturbed answer of the right shape does not verify and earns less."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each reward formula on the papers' worked examples (SEEDS.md §2.3, §3.4), as pure functions of a Verdict."""
+"""Each reward formula on the papers' worked examples (docs/rewards.md), as pure functions of a Verdict."""
 
 from __future__ import annotations
 

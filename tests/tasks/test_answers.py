@@ -105,7 +105,7 @@ def test_extract_tag_takes_the_last_block_and_survives_a_cut_close():
 
 
 def test_official_cruxeval_extraction_keeps_its_quirks():
-    # split("==")[1] keeps only the text between the first and second "==" (BENCHMARKS.md §1.3).
+    # split("==")[1] keeps only the text between the first and second "==" (docs/scoring.md).
     assert cruxeval_official_output('assert f(1) == "a==b"', cot=False) == '"a'
     assert cruxeval_official_output("[THOUGHT]..[/THOUGHT]\n[ANSWER]\nassert f(1) == 2", cot=True) == "2"
     assert cruxeval_official_input("assert f(1, 2) == 3", cot=False) == "f(1, 2)"

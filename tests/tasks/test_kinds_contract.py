@@ -1,4 +1,4 @@
-"""The contract every registered task kind passes (STYLE §3.7): gold → correct, perturbed → wrong,
+"""The contract every registered task kind passes: gold → correct, perturbed → wrong,
 deterministic under a seed, every style renders, Task JSON round-trips."""
 
 from __future__ import annotations

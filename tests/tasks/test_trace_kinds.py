@@ -12,7 +12,7 @@ from codereasoner.tasks import KindOptions, TASK_KINDS
 from codereasoner.tasks import next_line, path, state
 from codereasoner.tasks.frames import line_runs, statement_lines
 
-# Traces are Python-version specific (DESIGN.md; ENGINE_NOTES §3): these goldens are CPython 3.11's.
+# Traces are Python-version specific (docs/engine.md): these goldens are CPython 3.11's.
 pytestmark = pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="golden traces are CPython 3.11's")
 
 BRANCH = Program("b", "def f(a, b):\n    ans = a + b\n    if ans > 0:\n        ans = int(a)\n    else:\n"

@@ -42,7 +42,7 @@ def test_saved_model_loads_with_left_padding(tmp_path):
     path = build_tiny(TEXTS, tmp_path / "m", TinySpec(vocab_size=300, hidden_size=32, num_layers=1, num_heads=2,
                                                     intermediate_size=64))
     loaded = load_tokenizer(path)
-    assert loaded.padding_side == "left"  # transformers 5.23 does not persist it (TINY_MODEL_NOTES gotcha 1)
+    assert loaded.padding_side == "left"  # transformers 5.23 does not persist it (docs/training.md)
     assert loaded.pad_token == "<pad>" and loaded.eos_token == "<eos>"
     assert (path / "config.json").is_file()
 

@@ -44,8 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r = verbs.add_parser(
         "run",
         help="generate with a model, score, and write report.json / report.md / scores.png",
-        epilog="example: codereasoner eval run --benchmark cruxeval --backend hf --model ./ckpt "
-        "--style codereasoner --limit 50 -o runs/ckpt",
+        epilog="example: codereasoner eval run --benchmark cruxeval --backend hf --model runs/grpo/final "
+        "--style codereasoner --limit 50 -o runs/eval-grpo",
     )
     r.add_argument("--benchmark", required=True, action="append", help="repeatable; e.g. cruxeval")
     r.add_argument("--task", action="append", default=None, help="task kind(s); default: the benchmark's first")
@@ -67,7 +67,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     c = verbs.add_parser(
         "compare", help="what changed between two runs, per benchmark and task kind",
-        epilog="example: codereasoner eval compare runs/base runs/grpo",
+        epilog="example: codereasoner eval compare runs/eval-sft runs/eval-grpo",
     )
     c.add_argument("runs", nargs=2, metavar="RUN")
     c.set_defaults(run=run_compare)

@@ -1,4 +1,4 @@
-"""`codereasoner exec`: run JSONL programs in the isolated executor (DESIGN.md `exec` contract).
+"""`codereasoner exec`: run JSONL programs in the isolated executor (docs/formats.md, exec records).
 
 Reads `{"id", "code", "call"}` lines, writes one `{"id", "status", "result", "error", "stdout",
 "trace"?}` line per input line, in input order. Output files are appended record by record, in order,
@@ -90,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         else:
             for step in obj["trace"]["steps"]:
                 if step["event"] != "return":
-                    step.pop("value", None)  # DESIGN: `value` only on return steps
+                    step.pop("value", None)  # docs/formats.md: `value` only on return steps
         if writer is not None:
             writer.write(obj)
         else:

@@ -18,7 +18,7 @@ from typing import Any
 
 EXAMPLE = ("examples:\n"
            "  TRAIN=$(codereasoner export verl data/execverify -o data/ev.parquet)   # the recipe's whitebox reward\n"
-           "  codereasoner export verl data/ -o data/train.parquet --reward output --all")
+           "  codereasoner export verl data/execverify -o data/train.parquet --reward output --all")
 
 
 def add_parser(sub: Any) -> None:

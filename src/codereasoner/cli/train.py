@@ -18,8 +18,8 @@ import json
 from typing import Any
 
 EXAMPLE = ("examples:\n"
-           "  codereasoner train sft --recipe tiny --data data/ -o runs/sft\n"
-           "  codereasoner train grpo --recipe tiny --data data/ --model runs/sft/final -o runs/grpo\n"
+           "  codereasoner train sft --recipe execverify --data data/execverify -o runs/sft\n"
+           "  codereasoner train grpo --recipe execverify --data data/execverify --model runs/sft/final -o runs/grpo\n"
            "  codereasoner train sft --recipe execverify --data runs/distill -o runs/sft   # teacher chains\n"
            "  codereasoner train plan --recipe execverify --model-size 7B --gpus 8 --gpu-memory-gb 80")
 

@@ -1,4 +1,4 @@
-"""`codereasoner verify IN.jsonl [-o OUT.jsonl] [--mode strict|official] [--workers N]` (DESIGN.md contract).
+"""`codereasoner verify IN.jsonl [-o OUT.jsonl] [--mode strict|official] [--workers N]` (docs/formats.md).
 
 Reads CRUXEval-style answer records `{"id", "task": "output"|"input", "code", "input", "output", "answer"}`
 and writes one `{"id", "correct", "status", "detail", "mode"}` line per input line, same order. A malformed

@@ -13,7 +13,7 @@ _STYLES = ("direct", "cot", "codereasoner", "execverify", "stepcodereasoner", "m
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """How a recipe's model is evaluated (SEEDS.md §2.5, §3.7: greedy pass@1 on the same benchmarks)."""
+    """How a recipe's model is evaluated (docs/recipes.md: greedy pass@1 on the same benchmarks)."""
 
     benchmarks: tuple[str, ...] = field(default=("cruxeval", "lcb_exec", "reval"),
                                         metadata={"help": "benchmarks to run (codereasoner list benchmarks)"})

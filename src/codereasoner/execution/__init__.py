@@ -2,7 +2,7 @@
 
 Reads `records.Program` (`code` defines functions, `call` is evaluated after it) and returns
 `records.Run` with status, `repr` of the result, error, captured stdout and, when asked, the `Trace`
-(DESIGN.md `exec` contract). Every later stage runs code only through here:
+(docs/formats.md, exec records). Every later stage runs code only through here:
 
     from codereasoner.execution import Executor, ExecLimits
     with Executor(workers=2) as ex:

@@ -2,7 +2,7 @@
 
 A worker has run untrusted code, so every frame is checked field by field before it becomes a record;
 anything malformed is reported as None and the caller treats the worker as crashed. Traces arrive as
-changes-only steps (tracer.py) and are expanded here to the full locals per step that DESIGN.md specifies.
+changes-only steps (tracer.py) and are expanded here to the full locals per step that docs/formats.md specifies.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def to_run(run_id: str, frame: object, index: int, trace: bool, limits: ExecLimi
 
 
 def expand(raw: dict, limits: ExecLimits, python: str) -> Trace:
-    """The worker's changes-only steps -> full locals per step (DESIGN.md); frames keep their own locals."""
+    """The worker's changes-only steps -> full locals per step (docs/formats.md); frames keep their own locals."""
     frames: dict[int, dict[str, Value]] = {}
     steps = []
     for event, frame_no, func, line, changed, removed, value in raw["steps"]:

@@ -6,7 +6,7 @@ the worker's own size + memory_mb, no core files, 1 MiB files, 64 fds), no capab
 (bounding set, ambient, effective/permitted/inheritable), not dumpable, and a seccomp filter (via the
 pyseccomp ctypes binding to libseccomp) that refuses process creation, exec, sockets, file writes and
 deletions, signals to other processes, namespace/mount/limit changes. isolation.py lists what that
-guarantees; ENGINE_NOTES §2 has the attack-by-attack prototype this follows.
+guarantees; docs/engine.md has the attack-by-attack prototype this follows.
 """
 
 from __future__ import annotations

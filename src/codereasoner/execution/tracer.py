@@ -3,14 +3,14 @@
 Runs inside the isolated worker process only (worker.py imports it by path), so it uses the stdlib alone
 and never imports codereasoner. It reads frames of the program's own code (compiled with the unique
 filename `PROGRAM_FILENAME`) and produces a compact, JSON-ready trace that the parent expands into
-`records.Trace` (DESIGN.md `exec --trace`):
+`records.Trace` (docs/formats.md, exec records):
 
     {"steps": [[event, frame, func, line, changed, removed, value], ...], "coverage": [...],
      "truncated": bool}
 
 `changed` holds `[name, repr, type]` for locals that are new or whose repr/type changed since the same
 frame's previous step and `removed` the names that disappeared: storing changes only is ~5x smaller than
-full snapshots (ENGINE_NOTES §4). The parent rebuilds the full locals of every step from them.
+full snapshots (docs/engine.md). The parent rebuilds the full locals of every step from them.
 `value` is `[repr, type]` on `return` steps, or None when the frame is unwinding an exception.
 """
 
@@ -97,7 +97,7 @@ class Tracer:
         self._frames: dict[object, tuple[int, dict]] = {}
 
     def start(self) -> None:
-        gc.disable()  # traces are many small objects: the cyclic GC would cost 2-4x (ENGINE_NOTES §3)
+        gc.disable()  # traces are many small objects: the cyclic GC would cost 2-4x (docs/engine.md)
         sys.settrace(self._global)
 
     def stop(self) -> None:

@@ -24,7 +24,7 @@ from codereasoner.programs.inputs import is_literal_repr
 from codereasoner.programs.synth.catalogue import PAIRS
 from codereasoner.records import Program, Run
 
-MAX_REPR = 200  # ExecVerify cuts values at 200 characters (SEEDS.md §2.1 step 9); longer outputs are dropped
+MAX_REPR = 200  # ExecVerify cuts values at 200 characters (docs/data.md); longer outputs are dropped
 _BUILTINS = frozenset(dir(builtins))
 _STR_SET = re.compile(r"^(frozenset\()?\{\s*[bBrRuU]?['\"]")  # a set whose first element is a str/bytes
 
@@ -107,9 +107,9 @@ def verify_runs(
     """(program, traced run) for each program whose traced run gives ground truth and whose result is the
     same under another hash seed.
 
-    One traced run at PYTHONHASHSEED 0 (the ground truth: DESIGN's seed) and one plain run under hash seed 1
-    when the executor offers it (`run(..., hash_seed=)`): a different result is nondeterminism (ENGINE_NOTES
-    §4 asks for this filter), and a set of strings in any traced local is dropped too (`run_problem`),
+    One traced run at PYTHONHASHSEED 0 (the ground truth's seed, docs/formats.md) and one plain run under hash seed 1
+    when the executor offers it (`run(..., hash_seed=)`): a different result is nondeterminism (docs/engine.md),
+    and a set of strings in any traced local is dropped too (`run_problem`),
     because its printed order — which state questions ask about — changes with the seed even when the
     result does not. Kept programs get `meta["result"]`. `stats` (if given) accumulates counts by reason.
     """

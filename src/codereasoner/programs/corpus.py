@@ -1,6 +1,6 @@
 """Stage 2 (programs): corpus ingestion with CodeReasoner's "core execution logic" extraction.
 
-CodeReasoner builds its data around "the core execution logic of Python programs" (SEEDS.md §1.1, §1.3:
+CodeReasoner builds its data around "the core execution logic of Python programs" (docs/data.md:
 no I/O, no boilerplate, deterministic, literal inputs). This source reads functions from .py files
 (directories recursively) or JSONL rows (field `code`, optional `call`/`input`), and for each top-level
 function (transforms in core_logic.py): keeps it only if it is self-contained (its free names are builtins,

@@ -1,6 +1,6 @@
 """Stage 2 (programs): type-aware input generation and mutation, and the literal round-trip check.
 
-ExecVerify's input step (SEEDS.md §2.1 step 2, `data/input_synthesis.py`) hands its LLM reference values:
+ExecVerify's input step (docs/data.md, `data/input_synthesis.py`) hands its LLM reference values:
 ints from [5, 20], collections of 5–15 items, and strings that are 50% random alphanumerics of length 5–10,
 40% one printable character (punctuation and whitespace included) repeated 5–15 times, 10% alphanumerics
 with punctuation of length 5–10. `PAPER` reproduces that recipe without the LLM; `SMALL` is the short-value

@@ -1,6 +1,6 @@
 """Stage 2 (programs): LLM program synthesis exactly as ExecVerify prompts it, via any OpenAI-compatible API.
 
-ExecVerify step 1 (`data/code_synthesis.py`, SEEDS.md §2.1): for each (type, method) seed and each of six
+ExecVerify step 1 (`data/code_synthesis.py`, docs/data.md): for each (type, method) seed and each of six
 constraint configurations, ask a code model (system "You are a code generator.", T=0.8, top_p=0.9,
 max_tokens=4096) to write a function testing that method under the hard requirements and guidelines below,
 as one ```python block whose single print(...) calls the entry point once. Step 2 (`input_synthesis.py`)

@@ -1,7 +1,7 @@
 """ExecVerify stage II (code generation): run the unit tests in the executor; reward = pass rate + format bonus.
 
 Source: ExecVerify train/verl/verl/utils/reward_score/code_gen.py `compute_score_prime` over verl's
-prime_code scorer (SEEDS.md §2.3): the solution is the text inside <answer>…</answer> (empty when the tags
+prime_code scorer (docs/rewards.md): the solution is the text inside <answer>…</answer> (empty when the tags
 are missing), then the last ```python block of it (prime_code: split("```python")[-1].split("```")[0]);
 score = pass_rate·1.0 + 0.05 when both "<answer>" and "</answer>" appear. prime_code's pass rate: 1.0 when
 every test passes, else the fraction passed among the first 10 tests. The released code raises when

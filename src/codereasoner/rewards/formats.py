@@ -1,7 +1,7 @@
 """Does a completion follow its recipe's tag format? (the optional format terms of the rewards)
 
 Pure text checks, recorded by `verify` in `Verdict.meta["format"]` so rewards stay functions of the
-verdict. Formats (SEEDS.md §2.2, §3.3):
+verdict. Formats (docs/recipes.md):
 - answer:  `<reasoning>...</reasoning>` then `<answer>...</answer>` and nothing else (CodeReasoner,
   ExecVerify, tiny);
 - anchors: optional `<reasoning>..</reasoning><input>..</input>` (input prediction), any number of

@@ -125,7 +125,7 @@ def official_fields(task: Task) -> tuple[str, str, str]:
     """(code, input source, output source) of a CRUXEval-style task.
 
     `question["input"]`/`question["output"]` win when present (the benchmark loader may keep the
-    original strings); otherwise the DESIGN task record: output task `answer` = expected output
+    original strings); otherwise the task record of docs/formats.md: output task `answer` = expected output
     source, input task `answer` = argument source and `question["output"]` = expected output.
     """
     q = task.question
@@ -234,7 +234,7 @@ def official_counts(verdicts: Sequence[Verdict]) -> tuple[int, int]:
 def cruxeval_task(id: str, kind: str, code: str, input: str, output: str) -> Task:
     """A Task from CRUXEval's fields (`input` = argument source, `output` = expected value source).
 
-    Laid out as DESIGN's task record (output task: answer = output; input task: answer = input,
+    Laid out as the task record of docs/formats.md (output task: answer = output; input task: answer = input,
     question.output = output) with both original strings kept in `question`, so strict and official
     verification read the same record.
     """

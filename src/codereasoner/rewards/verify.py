@@ -126,8 +126,8 @@ def _check(kind: Any, name: str, items: list[tuple[Task, Any]], executor: Execut
 
 
 def _with_func(task: Task) -> Task:
-    """DESIGN's output/input records need not name the entry function; the kinds read `question["func"]`,
-    so it is filled in from `call` (`f(...)` → "f") when missing."""
+    """The output/input records of docs/formats.md need not name the entry function; the kinds read
+    `question["func"]`, so it is filled in from `call` (`f(...)` → "f") when missing."""
     if "func" in task.question or task.kind not in ("output", "input"):
         return task
     from codereasoner.tasks.base import split_call

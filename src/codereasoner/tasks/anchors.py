@@ -1,6 +1,6 @@
 """Tasks stage: anchors — StepCodeReasoner's step targets: predict every anchor print, then the answer.
 
-DESIGN.md: `code` is the instrumented program (execution/anchors.instrument, AST rules, no teacher model),
+docs/formats.md: `code` is the instrumented program (execution/anchors.instrument, AST rules, no teacher model),
 `question.original_code` the program before, `answer = {prints: [each printed line], result: repr}`; the
 instrumented program must return exactly what the original returns — checked by the engine for every task,
 and tasks that fail are dropped and counted (as are samples printing more than `max_anchors` lines, §4.2).

@@ -341,7 +341,7 @@ def call_source(func: str, args: tuple[Any, ...], kwargs: dict[str, Any] | None 
 
 
 # ------------------------------------------------------------------------------------------------
-# The official CRUXEval extraction, quirks included (BENCHMARKS.md §1.3), for `official` scoring only.
+# The official CRUXEval extraction, quirks included (docs/scoring.md), for `official` scoring only.
 
 
 def cruxeval_official_output(generation: str, *, cot: bool) -> str:

@@ -43,7 +43,7 @@ class KindOptions:
 
     style: str | None = None  # prompt style for Task.prompt; None = the kind's first style
     limit: int = 5  # questions per program per kind (ExecVerify keeps <= 5 path + <= 5 state)
-    selection: str = "uniform"  # "execverify": ExecVerify's rules (SEEDS.md §2.1 step 10); "uniform": any
+    selection: str = "uniform"  # "execverify": ExecVerify's rules (docs/data.md); "uniform": any
     max_answer_chars: int = 200  # longer answers are not asked (ExecVerify OI keeps len(result) <= 150)
     max_anchors: int = 10  # StepCodeReasoner drops samples printing more lines (§4.2)
     min_questions: int = 1  # whitebox items with fewer questions are not made
@@ -183,7 +183,7 @@ def base_meta(program: Program, style: str) -> dict[str, Any]:
 
 
 # Trace-length buckets for programs that carry no level (corpus/LLM programs): line steps ≤ 10, 25, 50,
-# 100, 200, more → 1..6, the same 1-6 scale as ExecVerify's synthesis levels (SEEDS.md §2.1).
+# 100, 200, more → 1..6, the same 1-6 scale as ExecVerify's synthesis levels (docs/data.md).
 _STEP_BUCKETS = (10, 25, 50, 100, 200)
 
 

@@ -2,7 +2,7 @@
 
 The engine's steps carry no frame ids, so frames are rebuilt from call/return nesting (a generator resume
 is a new `call`, its `yield` a `return`). For the k-th run of line L (k counted over the whole trace, as
-ExecVerify counts) this gives DESIGN.md's two ground truths:
+ExecVerify counts) this gives the two ground truths of docs/formats.md:
 - next_line: the next `line` step of the same frame, or -1 when that frame's `return` comes first;
 - after: the locals at the first step (any event) of the same frame after the run began.
 Runs whose answer lies past the end of a truncated trace get `None` (unknown): no question may use them.
@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from codereasoner.records import Run, Trace, Value
 
-try:  # the engine's truncation marker (DESIGN: questions are never asked about truncated values)
+try:  # the engine's truncation marker (docs/formats.md: questions are never asked about truncated values)
     from codereasoner.execution import TRUNCATED
 except ImportError:  # pragma: no cover - only while the engine package is being built
     TRUNCATED = "…<truncated>"

@@ -1,9 +1,9 @@
 """Tasks stage: next_line — which line runs next in the same frame after the k-th run of line L (or -1).
 
-DESIGN.md: `question = {line: L, occurrence: k}`, `answer` = the next line of the same frame, -1 when the
+docs/formats.md: `question = {line: L, occurrence: k}`, `answer` = the next line of the same frame, -1 when the
 frame returns or raises first; a line that never runs is asked with k = 1 and answer -1 (REval/ExecVerify:
-"if the statement is never reached, answer -1"). Selection `execverify` keeps ExecVerify's rules (SEEDS.md
-§2.1 step 10): lines with if/elif/for/while on either side or a non-sequential jump, never a line jumping to
+"if the statement is never reached, answer -1"). Selection `execverify` keeps ExecVerify's rules (docs/data.md):
+lines with if/elif/for/while on either side or a non-sequential jump, never a line jumping to
 itself, no `else` lines or lines of ≤ 5 characters; `uniform` takes any run. Answers are the verbatim source
 line (as the prompts ask) or a line number; any line whose text matches counts (REval's path matching).
 """

@@ -1,9 +1,9 @@
 """Tasks stage: every prompt template, in one place, named KIND_STYLE.
 
-Sources (verbatim where the source is public): CRUXEval prompts.py @ 190faf1 (BENCHMARKS.md §1.2);
-LiveCodeBench lcb_runner/prompts/code_execution.py @ 28fef95 (§2.2); REval prompts/direct_*.txt @ 2f148b9
-(§3.2); ExecVerify data/extract_trace_dataset.py and extract_*_cot.py @ d9d7187 (SEEDS.md §2.2);
-StepCodeReasoner App. A system prompts (SEEDS.md §3.3; the paper gives no user-turn template, so the user
+Sources (verbatim where the source is public): CRUXEval prompts.py @ 190faf1 (docs/scoring.md);
+LiveCodeBench lcb_runner/prompts/code_execution.py @ 28fef95 (docs/scoring.md); REval prompts/direct_*.txt @
+2f148b9 (docs/scoring.md); ExecVerify data/extract_trace_dataset.py and extract_*_cot.py @ d9d7187 (docs/recipes.md);
+StepCodeReasoner App. A system prompts (docs/recipes.md; the paper gives no user-turn template, so the user
 turn is CRUXEval's assertion with the instrumented code — a documented guess).
 Templates are filled with `fill`, which replaces only the named `{placeholders}` in one pass, so braces in
 code (dicts, f-strings) are never interpreted. The CRUXEval templates name the function `{func}` where the
@@ -156,7 +156,7 @@ assert {func}(??) == {output}
 # ------------------------------------------------------------------------------------------------
 # LiveCodeBench code execution (output prediction).
 
-# lcb_runner/prompts/code_execution.py @ 28fef95, verbatim (BENCHMARKS.md §2.2); `{input}` is the whole call.
+# lcb_runner/prompts/code_execution.py @ 28fef95, verbatim (docs/scoring.md); `{input}` is the whole call.
 LCB_OUTPUT_DIRECT = _OUTPUT_DIRECT_INSTRUCTIONS + """
 [PYTHON]
 def repeatNumber(number : int) -> int:
@@ -204,7 +204,7 @@ assert {input} == ??
 """
 
 # ------------------------------------------------------------------------------------------------
-# ExecVerify (and CodeReasoner, whose prompts are reconstructed from ExecVerify: SEEDS.md §1.3).
+# ExecVerify (and CodeReasoner, whose prompts are reconstructed from ExecVerify: docs/recipes.md).
 
 EXECVERIFY_SYSTEM = "You are a programming expert."
 

@@ -1,8 +1,8 @@
 """Tasks stage: state — the value and type of a local after the k-th run of line L.
 
-DESIGN.md: `question = {line: L, occurrence: k, var: name}`, `answer = {repr, type}` of that local at the
+docs/formats.md: `question = {line: L, occurrence: k, var: name}`, `answer = {repr, type}` of that local at the
 first step of the same frame after the k-th run of L began. Only literal, untruncated values are asked
-(the answer must be checkable without running anything). Selection `execverify` (SEEDS.md §2.1 step 10):
+(the answer must be checkable without running anything). Selection `execverify` (docs/data.md):
 locals that are new or changed by the line, skipping loop exits (a for/while header whose next line is not
 the one below it); `uniform`: any local after any run. Answers are "value; type" (REval/ExecVerify); the
 value is compared by type and value with floats within 1e-6 (REval's tolerance), the type by name.

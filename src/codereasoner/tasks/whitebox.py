@@ -1,6 +1,6 @@
 """Tasks stage: whitebox — ExecVerify's io_mixed item: the assertion plus next-statement and state questions.
 
-One numbered-line prompt (extract_trace_dataset.get_io_mixed_prompt, SEEDS.md §2.2) asks Question1 "fill
+One numbered-line prompt (extract_trace_dataset.get_io_mixed_prompt, docs/recipes.md) asks Question1 "fill
 the assertion", then up to `limit` next-statement and `limit` state questions (ExecVerify: 5 + 5, path
 questions first). The completion answers one per line inside <answer>. `Verdict.correct` is the assertion;
 `Verdict.parts` = {"q1": assertion, "q2": …} in question order, so a reward can weigh the white-box part

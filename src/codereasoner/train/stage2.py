@@ -3,9 +3,9 @@
 Stage: train. Reads output-prediction tasks (each a program `code`, a `call` and the traced result as
 `answer`), writes `codegen` tasks: the program's behaviour described by a few input/output examples (the
 code itself is hidden), the model writes the function, and the reward is the fraction of unit tests passed
-(`rewards.codegen`, run in the executor: ExecVerify `code_gen.compute_score_prime`, SEEDS.md §2.3). The
+(`rewards.codegen`, run in the executor: ExecVerify `code_gen.compute_score_prime`, docs/rewards.md). The
 hidden tests are every traced call of the program, shown examples included, as `assert f(args) == value`.
-The prompt is ExecVerify's stage-II prompt (`stage_two_rl.sh` data; SEEDS.md §2.4).
+The prompt is ExecVerify's stage-II prompt (`stage_two_rl.sh` data; docs/recipes.md).
 """
 
 from __future__ import annotations

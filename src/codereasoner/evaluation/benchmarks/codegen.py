@@ -37,7 +37,7 @@ PLUS_CHUNK = 10  # inputs per check program: keeps heavy plus inputs inside the 
 TIMEOUT_S = {"humaneval": 3.0, "mbpp": 3.0, "humaneval_plus": 20.0, "mbpp_plus": 20.0}
 EXECVERIFY_CODEGEN = ("Your task is to complete the provided function.\n{prompt}\nVerify your generated function "
                       "using the provided inputs.\nOutput format: <reasoning>...</reasoning><answer>```python "
-                      "The generated function.```</answer>")  # SEEDS.md §2.4 (ExecVerify evalplus/eval_plus.py)
+                      "The generated function.```</answer>")  # docs/recipes.md (ExecVerify evalplus/eval_plus.py)
 
 
 def _rows(path: Path) -> list[dict]:

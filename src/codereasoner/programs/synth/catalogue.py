@@ -1,6 +1,6 @@
 """Stage 2 (programs/synth): ExecVerify's seed catalogue of (type, method) pairs, with argument recipes.
 
-ExecVerify (SEEDS.md §2.1, repo `data/methods/*.txt`) seeds program synthesis with 186 pairs: str 65, set 33,
+ExecVerify (docs/data.md, repo `data/methods/*.txt`) seeds program synthesis with 186 pairs: str 65, set 33,
 list 29, dict 19, tuple 18, float 17 and one each for enumerate, filter, range, reversed and zip. Its LLM
 decides how to call each one; here every pair has one or more *templates*, written so that the call is
 well-typed and rarely raises on inputs from `inputs.py`.

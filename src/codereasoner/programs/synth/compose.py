@@ -1,6 +1,6 @@
 """Stage 2 (programs/synth): compose a whole program — control chain, helper, extras — around one seed op.
 
-The shape follows ExecVerify's prompt constraints (SEEDS.md §2.1 step 1): the seed method is exercised in the
+The shape follows ExecVerify's prompt constraints (docs/data.md): the seed method is exercised in the
 innermost block of a chain of `depth` control statements drawn from {if, for, while, if-elif}, each nested in
 the previous; `nested` calls the seed twice; `other_methods` adds at least one other catalogue method (in a
 condition, a pre-transform of an input, or around the returned value); `call_chain` moves the seed's call

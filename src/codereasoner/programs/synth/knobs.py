@@ -1,6 +1,6 @@
 """Stage 2 (programs/synth): the synthesizer's knobs and ExecVerify's six difficulty levels.
 
-ExecVerify (SEEDS.md §2.1, `data/code_synthesis.py`) varies four constraints per prompt — nested calls of
+ExecVerify (docs/data.md, `data/code_synthesis.py`) varies four constraints per prompt — nested calls of
 the method under test, extra methods, a helper function called by the entry point, and control-flow depth
 0–3 over {if, for, while, if-elif} — and runs six fixed configurations L1–L6. Together with the seed pair
 (`types` / `methods`) those are the six knobs of `SynthConfig`. Level 0 is ours: one plain call, for tiny models.
