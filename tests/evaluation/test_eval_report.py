@@ -93,3 +93,13 @@ def test_scores_json_uses_the_same_unit():
     assert doc["unit"] == "percent" and doc["accuracy"] == 75.0
     doc = report_doc(_report("cruxeval", "output", [True, False]))
     assert doc["unit"] == "percent" and doc["pass@1"] == 50.0
+
+
+def test_eval_run_names_a_missing_model_directory(tmp_path, capsys):
+    (tmp_path / "runs").mkdir()
+    for model in (str(tmp_path / "runs" / "grpo" / "final"), "runs/grpo/final"):
+        argv = ["eval", "run", "--benchmark", "cruxeval", "--model", model, "-o", str(tmp_path / "eval")]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "no such checkpoint directory" in err and "Traceback" not in err
+    assert not (tmp_path / "eval").exists()  # refused before anything is written

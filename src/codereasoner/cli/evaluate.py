@@ -101,8 +101,24 @@ def run_score(args: argparse.Namespace) -> int:
 def run_run(args: argparse.Namespace) -> int:
     from codereasoner.outdir import lock
 
+    if args.backend != "openai":
+        _check_model(args.model)  # before the lock creates -o, and before transformers asks the hub
     with lock(args.output):  # one run per directory: two runs would interleave their generation caches
         return _run_locked(args)
+
+
+def _check_model(model: str) -> None:
+    """A local checkpoint directory, or a hub name `NAME`/`ORG/NAME`; anything else is a path that is missing."""
+    from pathlib import Path
+
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return
+    looks_like_path = (path.exists() or model.startswith((".", "/", "~")) or model.count("/") > 1
+                       or (model.count("/") == 1 and path.parent.is_dir()))
+    if looks_like_path:
+        raise FileNotFoundError(f"--model {model}: no such checkpoint directory (train one with `codereasoner train "
+                                "... -o DIR` and pass DIR/final, or give a hub name ORG/NAME)")
 
 
 def _run_locked(args: argparse.Namespace) -> int:
