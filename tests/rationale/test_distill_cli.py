@@ -112,3 +112,17 @@ def test_train_sft_reads_the_distilled_chains(tmp_path, data, capsys):
     assert [r["completion"] for r in trained] == [chain(1, 99, 4), chain(2, 99, 7)]  # the teacher's chains
     assert all(r["origin"] == "teacher" for r in trained)
     assert (tmp_path / "sft" / "final" / "config.json").is_file()
+
+
+def test_a_local_model_directory_is_a_teacher(tmp_path, data):
+    pytest.importorskip("transformers")
+    from codereasoner.train.tiny import TinySpec, build_tiny
+
+    model = build_tiny([task(i).prompt + chain(i, 3 * i, 3 * i + 1) for i in range(5)], tmp_path / "teacher",
+                       TinySpec(vocab_size=300, hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64))
+    out = tmp_path / "distill"
+    assert main(["data", "distill", "--teacher", str(model), "--data", str(data), "-o", str(out),
+                 "--max-tokens", "8", "--no-progress"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["teacher"] == str(model) and summary["tasks"] == 3
+    assert summary["chains"] + summary["rejected_tasks"] == 3  # a random tiny model: every task answered, judged

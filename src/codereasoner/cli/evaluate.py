@@ -57,7 +57,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--n", type=int, default=1, help="samples per item (pass@k needs n >= k)")
     r.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (the papers' setting)")
     r.add_argument("--top-p", type=float, default=1.0)
-    r.add_argument("--max-new-tokens", type=int, default=1024)
+    r.add_argument("--max-new-tokens", type=int, default=None,
+                   help="generation budget per answer (default: the --recipe's evaluation.max_new_tokens, "
+                   "e.g. 12288 for execverify, else 1024)")
+    r.add_argument("--recipe", default=None,
+                   help="take the generation budget from this recipe's `evaluation:` section (docs/recipes.md)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--limit", type=int, default=None, help="only the first K items of each benchmark")
     r.add_argument("--data", default=None, help="benchmark data file/dir")
@@ -126,8 +130,13 @@ def _run_locked(args: argparse.Namespace) -> int:
     from codereasoner.evaluation.harness import evaluate
     from codereasoner.evaluation.report import markdown, write_run
 
+    budget = args.max_new_tokens
+    if budget is None:
+        from codereasoner.recipe import load_recipe
+
+        budget = load_recipe(args.recipe).evaluation.max_new_tokens if args.recipe else 1024
     sampling = Sampling(n=args.n, temperature=args.temperature, top_p=args.top_p,
-                        max_new_tokens=args.max_new_tokens, seed=args.seed)
+                        max_new_tokens=budget, seed=args.seed)
     try:  # fail fast: the backend (and its extra) before any benchmark is generated
         if args.backend == "openai":
             import os
@@ -142,7 +151,8 @@ def _run_locked(args: argparse.Namespace) -> int:
     reports = evaluate(backend, args.benchmark, task_kinds=args.task, style=args.style, sampling=sampling,
                        mode=args.mode, data=args.data, limit=args.limit, out_dir=args.output)
     config = {"backend": args.backend, "model": args.model, "style": args.style or "(benchmark default)",
-              "mode": args.mode, "n": args.n, "temperature": args.temperature, "limit": args.limit}
+              "mode": args.mode, "n": args.n, "temperature": args.temperature, "limit": args.limit,
+              "max_new_tokens": budget}
     write_run(args.output, reports, config)
     sys.stdout.write(markdown(reports, config))
     return 0

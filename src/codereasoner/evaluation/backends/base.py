@@ -42,6 +42,19 @@ class Sampling:
             raise ValueError("sampling.n > 1 needs temperature > 0 (greedy gives n identical answers)")
 
 
+def check_model(model: str) -> str:
+    """`model` unchanged when it is a local checkpoint directory or can only be a hub name; a ValueError
+    (one clear line, not a hub traceback) when it is a path that holds no model."""
+    from pathlib import Path
+
+    path = Path(model).expanduser()
+    looks_local = model.startswith(("/", "./", "../", "~")) or path.exists() or model.count("/") > 1
+    if looks_local and not (path / "config.json").is_file():
+        raise ValueError(f"--model {model}: not a local Hugging Face checkpoint (no config.json there); "
+                         "pass a model directory, or a hub name such as Qwen/Qwen2.5-Coder-7B-Instruct")
+    return model
+
+
 class Backend(Protocol):
     """Anything that can complete prompts."""
 

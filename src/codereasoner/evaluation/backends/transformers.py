@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from codereasoner.evaluation.backends.base import Prompt, Sampling, truncate_at_stop
+from codereasoner.evaluation.backends.base import Prompt, Sampling, check_model, truncate_at_stop
 
 
 class HFBackend:
@@ -29,6 +29,7 @@ class HFBackend:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         if isinstance(model, str):
+            check_model(model)
             tokenizer = tokenizer or AutoTokenizer.from_pretrained(model)
             model = AutoModelForCausalLM.from_pretrained(model)
         if tokenizer is None:

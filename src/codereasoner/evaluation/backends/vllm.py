@@ -15,6 +15,9 @@ class VLLMBackend:
     """Greedy or sampled completions from a local model directory or hub name through `vllm.LLM`."""
 
     def __init__(self, model: str, *, chat: bool | None = None, **llm_kwargs: object) -> None:
+        from codereasoner.evaluation.backends.base import check_model
+
+        check_model(model)
         try:
             import vllm
         except ImportError:
