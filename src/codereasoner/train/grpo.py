@@ -85,7 +85,7 @@ def grpo_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool, devices: 
 
     g = cfg.grpo
     plan = batch_plan(g, devices)
-    return GRPOConfig(
+    args = GRPOConfig(
         **runtime_args(cfg, out_dir, use_cpu=use_cpu),
         per_device_train_batch_size=plan.micro_batch_per_device,
         gradient_accumulation_steps=plan.gradient_accumulation_steps,
@@ -114,6 +114,10 @@ def grpo_args(cfg: TrainConfig, out_dir: str | Path, *, use_cpu: bool, devices: 
         log_completions=False,
         **vllm_args(cfg),
     )
+    if devices is None and args.world_size != plan.world_size:
+        raise ValueError(f"the launch has {args.world_size} training processes but WORLD_SIZE says {plan.world_size}: "
+                         "start several GPUs with `accelerate launch` or `torchrun` (docs/training.md)")
+    return args
 
 
 @functools.cache
