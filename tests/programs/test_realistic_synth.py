@@ -113,3 +113,18 @@ def test_small_scale_keeps_plain_code():
         features = code_features(p.code)[1]
         assert not features & {"ternary", "try", "fstring", "break_continue"}, p.code  # (enumerate's template
         # in the catalogue is itself a comprehension)
+
+
+def test_levels_are_weighted_toward_the_middle():
+    """A level listed twice in data.levels is drawn twice as often; each level comes once before any repeat."""
+    from codereasoner.recipe import load_recipe
+    from codereasoner.tasks.draw import _schedule, draw_programs
+
+    assert _schedule((1, 2, 3, 3, 4, 4, 5, 5, 6)) == [1, 2, 3, 4, 5, 6, 3, 4, 5]
+    data = load_recipe("execverify").data
+    assert Counter(data.levels) == {1: 1, 2: 1, 3: 2, 4: 2, 5: 2, 6: 1}
+    programs, _ = draw_programs(data, 180, 0)
+    per_level = Counter(p.difficulty for p in programs)
+    assert per_level[4] > 1.6 * per_level[1] and per_level[3] > 1.6 * per_level[6], per_level
+    first = draw_programs(data, 6, 0)[0]
+    assert {p.difficulty for p in first} == {1, 2, 3, 4, 5, 6}  # a small n still covers every level

@@ -21,8 +21,9 @@ SELECTIONS = ("execverify", "uniform")
 class DataConfig:
     sources: tuple[str, ...] = field(default=("synth",), metadata={
         "help": "program sources (PROGRAM_SOURCES names); programs are drawn from them in turn"})
-    levels: tuple[int, ...] = field(default=(1, 2, 3, 4, 5, 6), metadata={
-        "help": "synthesizer levels 1-6 (ExecVerify's six configs; 0 = one plain call), cycled over the programs"})
+    levels: tuple[int, ...] = field(default=(1, 2, 3, 3, 4, 4, 5, 5, 6), metadata={
+        "help": "synthesizer levels 1-6 (ExecVerify's six configs; 0 = one plain call), cycled over the "
+                "programs; a level listed twice is drawn twice as often (default: weighted toward the middle)"})
     source_config: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "extra fields for each source's Config (e.g. synth knobs), by source name"})
     kinds: tuple[str, ...] = field(default=("output", "input"), metadata={

@@ -1,7 +1,8 @@
 """Tasks stage (data build): draw a recipe's programs, deterministically, then dedupe and decontaminate.
 
 Programs come from the recipe's sources (`PROGRAM_SOURCES`), one stream per (source, level), each with its
-own rng derived from the seed, interleaved so program i always comes from the same stream and position.
+own rng derived from the seed, interleaved so program i always comes from the same stream and position (a
+level listed twice in `data.levels` is drawn twice as often).
 Then: extra mutated inputs (`data.inputs_per_program`), exact-duplicate removal, and n-gram decontamination
 against CRUXEval plus any `data.benchmark_files` (StepCodeReasoner §4.2 uses 10-grams).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,12 @@ def draw_programs(data: DataConfig, n: int, seed: int) -> tuple[list[Program], d
     from codereasoner.programs import PROGRAM_SOURCES
 
     slots = [(name, level) for name in data.sources
-             for level in (data.levels if _has_levels(PROGRAM_SOURCES.get(name)) else (None,))]
-    streams = [_stream(name, level, data, seed) for name, level in slots]
+             for level in (_schedule(data.levels) if _has_levels(PROGRAM_SOURCES.get(name)) else (None,))]
+    streams = {slot: _stream(*slot, data, seed) for slot in dict.fromkeys(slots)}  # one stream per level
     drawn: list[Program] = []
     for i in range(n):
         try:
-            program = next(streams[i % len(slots)])
+            program = next(streams[slots[i % len(slots)]])
         except StopIteration:  # a finite source (corpus) ran out
             continue
         name, level = slots[i % len(slots)]
@@ -44,6 +46,13 @@ def draw_programs(data: DataConfig, n: int, seed: int) -> tuple[list[Program], d
     counts = {"drawn": len(drawn), "with_inputs": len(programs), "duplicates": len(programs) - len(unique),
               "contaminated": len(unique) - len(clean), "to_engine": len(clean)}
     return clean, {**counts, "decontamination": decontam}
+
+
+def _schedule(levels: tuple[int, ...]) -> list[int]:
+    """A level listed k times is drawn k times as often; each level once first, so a small n sees them all:
+    (1, 2, 3, 3, 4, 4, 5, 5, 6) -> [1, 2, 3, 4, 5, 6, 3, 4, 5]."""
+    counts = Counter(levels)
+    return [lv for r in range(max(counts.values())) for lv in dict.fromkeys(levels) if counts[lv] > r]
 
 
 def _has_levels(cls: Any) -> bool:

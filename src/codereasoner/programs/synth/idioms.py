@@ -28,7 +28,7 @@ RAISES = {
 _CHAR_OK = frozenset(("upper", "lower", "swapcase", "casefold", "capitalize", "title", "isalnum", "isalpha",
                       "isascii", "isdecimal", "isdigit", "islower", "isnumeric", "isprintable", "isspace", "istitle",
                       "isupper", "replace", "+", "*", "==", "!=", "<", ">", "<=", ">=", "in", "not in"))
-_P = {"try": 0.45, "filter": 0.45, "ternary_fold": 0.04, "exit": 0.45, "index_loop": 0.3, "fstring": 0.06,
+_P = {"try": 0.45, "filter": 0.65, "ternary_fold": 0.04, "exit": 0.45, "index_loop": 0.3, "fstring": 0.06,
       "join": 0.5}
 
 
@@ -308,8 +308,9 @@ class RealComposer(_Composer):
             a, b = self.two_variants(p or "0", tag)
             return [], f"{a} if {cond} else {b}", tag
         if self.may_raise():
+            expr = self.seed_expr()  # before the local exists: the call must not read it
             name = self.f.local(result)
-            line = f"{name} = {self.seed_expr()}"
+            line = f"{name} = {expr}"
             return [IND + x for x in self.guarded([line], f"{name} = {self.fallback(result)}")], name, result
         return shapes.straight_line(self, result)
 

@@ -102,9 +102,12 @@ def sum_filter(b: Builder) -> list[str]:
 def spread(b: Builder) -> list[str]:
     xs = b.param("L")
     b.use("list.len")
-    expr = b.rng.choice((f"max({xs}) - min({xs})", f"sorted({xs})[len({xs}) // 2]", f"sum({xs}) // len({xs})",
-                         f"len(set({xs}))", f"sorted(set({xs}))[-{b.k(1, 2)}:]"))
-    return [f"return {expr} if {xs} else {b.rng.choice(('0', '-1', '[]'))}"]
+    total = b.rng.choice((f"max({xs}, default=0) - min({xs}, default=0)", f"sorted(set({xs}))[-{b.k(1, 2)}:]",
+                          f"len({xs}) - len(set({xs})) + max({xs}, default=0)", f"sum(sorted({xs})[:{b.k(2, 3)}])"))
+    guarded = b.rng.choice((f"sorted({xs})[len({xs}) // 2]", f"sum({xs}) // len({xs})", f"{xs}[0] - {xs}[-1]"))
+    if b.rng.random() < 0.5:
+        return [f"return {total}"]
+    return [f"return {guarded} if {xs} else {b.rng.choice(('0', '-1'))}"]
 
 
 def char_stats(b: Builder) -> list[str]:

@@ -62,9 +62,10 @@ def straight_line(c: RealComposer, result: str) -> tuple[list[str], str, str] | 
         return [], expr, result
     if roll < 0.35 and result == c.recv and result in "SILWT":
         return [], f"{wrap(c.seed_expr())} + {c.variant(main, result)}", result
-    if roll < 0.5:
+    if roll < 0.5 and (c.w.extras or not c.cfg.other_methods):  # (a tuple takes no extra method after it)
+        expr = c.seed_expr()  # before the local exists: the call must not read it
         name = f.local(result)
-        line = IND + f"{name} = {c.seed_expr()}"
+        line = IND + f"{name} = {expr}"
         sized = c.recv in "SLWTDE"
         other = r.choice([main, c.variant(main, c.recv)] + ([f"len({main})"] if sized else []))
         return [line], f"{name}, {other}" if r.random() < 0.6 else f"[{name}, {other}]", "A"
