@@ -73,3 +73,49 @@ def test_jsonl_rows_with_code_and_input(tmp_path):
     path.write_text("\n".join(json.dumps(r) for r in rows))
     programs = list(CorpusSource(CorpusConfig(paths=(str(path),), calls_per_function=1)).programs(random.Random(1)))
     assert [(p.code, p.call) for p in programs] == [("def f(x):\n    return x * 2", "f(4)")]
+
+
+def test_stdlib_files_are_library_code():
+    from codereasoner.programs.corpus import stdlib_files, stdlib_root
+
+    files = stdlib_files()
+    parts = {part for p in files for part in p.relative_to(stdlib_root()).parts}
+    assert not parts & {"site-packages", "test", "tests", "idlelib", "tkinter"}
+    assert stdlib_root() / "json" / "decoder.py" in files and stdlib_root() / "colorsys.py" in files
+    assert stdlib_files(["colorsys", "json"])[0].name == "colorsys.py"
+    import pytest
+
+    with pytest.raises(ValueError, match="no standard-library module 'colorsis'"):
+        stdlib_files(["colorsis"])
+
+
+def test_stdlib_source_names_where_each_function_came_from_and_its_licence():
+    cfg = CorpusConfig(paths=("stdlib:colorsys,calendar",), calls_per_function=2)
+    src = CorpusSource(cfg)
+    programs = list(src.programs(random.Random(0)))
+    assert {p.meta["name"] for p in programs} >= {"rgb_to_hsv", "isleap"}
+    assert all(p.meta["origin"].startswith(("stdlib/colorsys.py:", "stdlib/calendar.py:")) for p in programs)
+    assert src.licence == "psf-2.0" and src.stats["no parameters"] >= 1
+    assert CorpusSource(CorpusConfig(paths=(str(FIXTURE),))).licence is None
+    assert CorpusSource(CorpusConfig(paths=(str(FIXTURE),), licence="mit")).licence == "mit"
+
+
+def test_bad_jsonl_lines_are_counted_not_fatal(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"code": "def g(x):\\n    return x + 1", "input": "2"}\n{not json\n\n[1, 2]\n')
+    src = CorpusSource(CorpusConfig(paths=(str(path),), calls_per_function=1))
+    assert [p.call for p in src.programs(random.Random(0))] == ["f(2)"]
+    assert src.stats["bad_row"] == 1
+
+
+def test_a_hugging_face_dataset_of_code(tmp_path):
+    import pytest
+
+    datasets = pytest.importorskip("datasets")
+    rows = [{"code": "def shout(s):\n    return s.upper() + '!'", "input": "'hey'"},
+            {"code": "import os\ndef cwd(x):\n    return os.getcwd()", "input": "1"}]
+    datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / "ds"))
+    src = CorpusSource(CorpusConfig(paths=(f"hf:{tmp_path / 'ds'}",), calls_per_function=1))
+    programs = list(src.programs(random.Random(0)))
+    assert [(p.code, p.call) for p in programs] == [("def f(s):\n    return s.upper() + '!'", "f('hey')")]
+    assert programs[0].meta["origin"].endswith("ds:0:1")

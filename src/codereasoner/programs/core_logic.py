@@ -144,8 +144,9 @@ def is_literal(node: ast.AST) -> bool:
         return False
 
 
-def strip(fn: ast.FunctionDef) -> ast.FunctionDef:
-    return ast.fix_missing_locations(_Strip().visit(copy.deepcopy(fn)))
+def strip(fn: ast.FunctionDef, *, in_place: bool = False) -> ast.FunctionDef:
+    """`fn` without noise (a copy, unless `in_place`: a tree parsed just for this needs no copy)."""
+    return ast.fix_missing_locations(_Strip().visit(fn if in_place else copy.deepcopy(fn)))
 
 
 def closure(

@@ -21,7 +21,8 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,18 @@ from codereasoner.programs import PROGRAM_SOURCES
 from codereasoner.programs.base import ProgramSource
 from codereasoner.programs.core_logic import closure, is_literal, rename, returns_value, strip
 from codereasoner.programs.inputs import PAPER, SMALL, generate_calls, mutate_call, parse_call_args
+from codereasoner.programs.synth.catalogue import PAIRS
 from codereasoner.records import Program
 
 _DOCTEST = re.compile(r"^\s*>>>\s*(.+)$", re.MULTILINE)
+STDLIB = "stdlib"  # a `paths` entry: the running Python's standard library (PSF licence), or "stdlib:json,textwrap"
+HF_PREFIX = "hf:"  # a `paths` entry: a Hugging Face dataset of code, "hf:NAME[:SPLIT]" (a hub name or a local copy)
+# Standard-library parts that are tests, tools, GUIs or platform glue rather than library code.
+_STDLIB_SKIP = frozenset({"site-packages", "dist-packages", "test", "tests", "idlelib", "tkinter", "turtledemo",
+                          "lib2to3", "ensurepip", "distutils", "venv", "pydoc_data", "__pycache__", "msilib",
+                          "__phello__", "turtle.py", "this.py", "antigravity.py"})
+
+
 
 # Parameter name → type tag for generated inputs (annotations win when present).
 NAME_TAGS = {
@@ -51,13 +61,20 @@ _ANNOTATION_TAGS = {"int": "I", "str": "S", "float": "F", "bool": "B", "dict": "
 
 @dataclass(frozen=True)
 class CorpusConfig:
-    paths: tuple[str, ...] = field(default=(), metadata={"help": ".py files, directories or .jsonl files"})
+    paths: tuple[str, ...] = field(default=(STDLIB,), metadata={
+        "help": ".py files, directories, .jsonl files (field `code`), 'stdlib' (the standard library), "
+                "'stdlib:json,textwrap' (some of its modules) or 'hf:NAME[:SPLIT]' (a Hugging Face dataset)"})
     field_name: str = field(default="code", metadata={"help": "JSONL field holding the code"})
     calls_per_function: int = field(default=3, metadata={"help": "distinct calls wanted per function"})
     max_lines: int = field(default=40, metadata={"help": "skip functions longer than this after stripping"})
     scale: str = field(default="paper", metadata={"help": "value recipe for generated inputs: paper or small"})
+    licence: str = field(default="", metadata={
+        "help": "SPDX id of the corpus's licence for the dataset card (empty: psf-2.0 for the standard library, "
+                "else unknown)"})
 
     def __post_init__(self) -> None:
+        if not self.paths:
+            raise ValueError("CorpusConfig.paths is empty: name .py files, folders, .jsonl files, 'stdlib' or 'hf:NAME'")
         if self.calls_per_function < 1 or self.max_lines < 1:
             raise ValueError("CorpusConfig.calls_per_function and max_lines must be >= 1")
         if self.scale not in ("paper", "small"):
@@ -83,21 +100,25 @@ def _literal_call(node: ast.AST, name: str) -> str | None:
     return None
 
 
-def _corpus_calls(tree: ast.Module, text: str, name: str) -> list[str]:
-    calls: list[str] = []
+def _corpus_calls(tree: ast.Module, text: str) -> dict[str, list[str]]:
+    """Literal calls by function name, from the module (asserts, prints, any call) and its doctests:
+    one walk of the file, whatever the number of functions."""
+    found: dict[str, list[str]] = {}
+
+    def add(node: ast.AST) -> None:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            call = _literal_call(node, node.func.id)
+            if call and call not in found.setdefault(node.func.id, []):
+                found[node.func.id].append(call)
+
     for node in ast.walk(tree):
-        c = _literal_call(node, name)
-        if c and c not in calls:
-            calls.append(c)
+        add(node)
     for m in _DOCTEST.finditer(text):
         try:
-            expr = ast.parse(m.group(1).strip(), mode="eval").body
-        except SyntaxError:
+            add(ast.parse(m.group(1).strip(), mode="eval").body)
+        except (SyntaxError, ValueError, RecursionError):
             continue
-        c = _literal_call(expr, name)
-        if c and c not in calls:
-            calls.append(c)
-    return calls
+    return found
 
 
 def _tag(arg: ast.arg) -> str | None:
@@ -114,6 +135,85 @@ def _tag(arg: ast.arg) -> str | None:
         if arg.arg in names:
             return tag
     return None
+
+
+# Method name → type tags from the synthesizer's catalogue (str.upper → S, list.append → L, ...).
+_TYPE_TAGS = {"str": "S", "list": "L", "dict": "D", "set": "E", "tuple": "T", "float": "F"}
+_METHOD_TAGS: dict[str, set[str]] = {}
+for _pair in PAIRS:
+    _type, _method = _pair.split(".", 1)
+    if _method.isidentifier() and _type in _TYPE_TAGS:
+        _METHOD_TAGS.setdefault(_method, set()).add(_TYPE_TAGS[_type])
+
+
+def _constant_tag(node: ast.AST) -> str | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    if isinstance(node, ast.Constant) and not isinstance(node.value, bool):
+        return {int: "I", float: "F", str: "S"}.get(type(node.value))
+    if isinstance(node, (ast.List, ast.ListComp)):
+        return "L"
+    if isinstance(node, (ast.Dict, ast.DictComp)):
+        return "D"
+    return None
+
+
+def usage_tags(fn: ast.FunctionDef) -> dict[str, str]:
+    """A type tag per parameter from how the body uses it (CodeReasoner-style input synthesis for code
+    without annotations): its methods (`p.upper()` → str), arithmetic and comparisons with literals,
+    `range(p)`, `len(p)`, indexing, iteration, and its default value (strongest)."""
+    params = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]]
+    votes: dict[str, Counter[str]] = {p: Counter() for p in params}
+
+    def vote(node: ast.AST, tags: Iterable[str], weight: float = 1.0) -> None:
+        if isinstance(node, ast.Name) and node.id in votes:
+            tags = list(tags)
+            for t in tags:
+                votes[node.id][t] += weight / len(tags)
+
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Attribute) and f.attr in _METHOD_TAGS:
+                vote(f.value, _METHOD_TAGS[f.attr])
+            elif isinstance(f, ast.Name) and f.id == "range":
+                for a in node.args:
+                    vote(a, "I")
+            elif isinstance(f, ast.Name) and f.id in ("len", "sorted", "reversed", "enumerate") and node.args:
+                vote(node.args[0], "SL", 0.5)
+        elif isinstance(node, ast.BinOp):
+            for this, other in ((node.left, node.right), (node.right, node.left)):
+                tag = _constant_tag(other)
+                if isinstance(node.op, ast.Div):
+                    vote(this, "F", 0.5)
+                elif tag is not None and not (isinstance(node.op, ast.Mult) and tag == "I"
+                                              and isinstance(this, ast.Name) and not votes.get(this.id)):
+                    vote(this, tag)
+                elif isinstance(node.op, (ast.Sub, ast.Pow, ast.FloorDiv, ast.Mod, ast.LShift, ast.RShift)):
+                    vote(this, "I", 0.5)
+        elif isinstance(node, ast.AugAssign):
+            tag = _constant_tag(node.value)
+            if tag is not None:
+                vote(node.target, tag)
+        elif isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            for a in sides:
+                for b in sides:
+                    if a is not b and _constant_tag(b) in ("I", "F", "S"):
+                        vote(a, _constant_tag(b) or "I")
+            for op, right in zip(node.ops, node.comparators):
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    vote(right, "SL", 0.5)
+        elif isinstance(node, ast.Subscript):
+            vote(node.value, "SL", 0.5)
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            vote(node.iter, "LS", 0.5)
+    defaults = fn.args.defaults
+    for name, default in zip(params[len(params) - len(defaults):], defaults):
+        tag = _constant_tag(default)
+        if tag is not None:
+            votes[name][tag] += 10
+    return {p: v.most_common(1)[0][0] for p, v in votes.items() if v}
 
 
 # ---- extraction -----------------------------------------------------------------------------------------
@@ -135,7 +235,10 @@ def extract_functions(text: str, origin: str = "", extra_calls: dict[str, list[s
                  and isinstance((t := n.targets[0]), ast.Name) and is_literal(n.value)}
     imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     imported = {(a.asname or a.name).split(".")[0]: n for n in imports for a in n.names}
-    stripped = {n: strip(fn) for n, fn in funcs.items()}  # judge what is left after stripping I/O
+    # Judge what is left after stripping I/O; stripping a second parse in place is much cheaper than copying.
+    fresh = {n.name: n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)}
+    stripped = {n: strip(fn, in_place=True) for n, fn in fresh.items()}
+    file_calls = _corpus_calls(tree, text)
     out = []
     for name, fn in funcs.items():
         if not fn.args.args and not fn.args.posonlyargs:
@@ -151,11 +254,12 @@ def extract_functions(text: str, origin: str = "", extra_calls: dict[str, list[s
         if "f" in deps or "f" in consts:
             drop("name clash")
             continue
-        params = tuple((a.arg, _tag(a)) for a in [*fn.args.posonlyargs, *fn.args.args])
+        inferred = usage_tags(stripped[name])
+        params = tuple((a.arg, _tag(a) or inferred.get(a.arg)) for a in [*fn.args.posonlyargs, *fn.args.args])
         parts = [ast.unparse(m) for m in mods] + [ast.unparse(constants[c]) for c in consts]
         for dep in reversed(deps):  # a helper that calls the entry back must call it by its new name
             parts.append(ast.unparse(rename(copy.deepcopy(stripped[dep]), name, "f", define=False)))
-        main = rename(strip(fn), name, "f")
+        main = rename(copy.deepcopy(stripped[name]), name, "f")
         parts.append(ast.unparse(main))
         code = "\n\n".join(parts)
         if len(code.splitlines()) > max_lines:
@@ -164,41 +268,121 @@ def extract_functions(text: str, origin: str = "", extra_calls: dict[str, list[s
         if not returns_value(main):
             drop("returns nothing")
             continue
-        calls = _corpus_calls(tree, text, name) + [c for c in (extra_calls or {}).get(name, [])]
+        calls = file_calls.get(name, []) + [c for c in (extra_calls or {}).get(name, [])]
         out.append(Extracted(name=name, code=code, params=params, calls=tuple(dict.fromkeys(calls)),
                              origin=f"{origin}:{fn.lineno}"))
     return out, dropped
 
 
-def read_sources(path: Path, field_name: str = "code") -> Iterator[tuple[str, str, dict[str, list[str]]]]:
-    """(text, origin, calls by function name) for each .py file or JSONL row under `path`."""
+def stdlib_root() -> Path:
+    import sysconfig
+
+    return Path(sysconfig.get_paths()["stdlib"])
+
+
+def stdlib_files(modules: Sequence[str] = ()) -> list[Path]:
+    """The standard library's .py files (all library code, or only the named modules/packages)."""
+    root = stdlib_root()
+    if modules:
+        out: list[Path] = []
+        for name in modules:
+            base = root / name.replace(".", "/")
+            if base.with_suffix(".py").is_file():
+                out.append(base.with_suffix(".py"))
+            elif base.is_dir():
+                out += sorted(base.rglob("*.py"))
+            else:
+                raise ValueError(f"data.source_config.corpus.paths: no standard-library module {name!r} in {root}")
+        return out
+    return [p for p in sorted(root.rglob("*.py"))
+            if not _STDLIB_SKIP & set(p.relative_to(root).parts) and not p.name.startswith("config-")]
+
+
+def is_stdlib(entry: str) -> bool:
+    return entry == STDLIB or entry.startswith(STDLIB + ":")
+
+
+def _row_source(row: Any, field_name: str, where: str) -> tuple[str, str, dict[str, list[str]]] | None:
+    """(code, origin, calls by function name) of one JSONL/dataset row; None when it holds no code."""
+    if not isinstance(row, dict) or not isinstance(row.get(field_name), str):
+        return None
+    code, extra = row[field_name], {}
+    try:
+        names = [n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)]
+    except (SyntaxError, ValueError, RecursionError):
+        names = []
+    entry = row.get("entry_point") or row.get("function_name") or (names[-1] if names else None)
+    if isinstance(entry, str) and entry:
+        if isinstance(row.get("call"), str):
+            extra.setdefault(entry, []).append(row["call"].replace(entry + "(", "f(", 1))
+        if isinstance(row.get("input"), str):
+            extra.setdefault(entry, []).append(f"f({row['input']})")
+    return code, where, extra
+
+
+def _hf_rows(spec: str) -> Iterator[tuple[str, Any]]:
+    """Rows of a Hugging Face dataset: "hf:NAME[:SPLIT]"; NAME may be a folder saved with `save_to_disk`.
+    `datasets` is imported only here (an optional dependency)."""
+    name, _, split = spec[len(HF_PREFIX):].partition(":")
+    try:
+        import datasets
+    except ImportError as exc:
+        raise ValueError(f"data.source_config.corpus.paths: {spec} needs the `datasets` package "
+                         "(pip install datasets)") from exc
+    local = Path(name)
+    if local.is_dir() and any((local / f).exists() for f in ("state.json", "dataset_dict.json")):
+        data = datasets.load_from_disk(name)
+        if isinstance(data, datasets.DatasetDict):
+            data = data[split or next(iter(data))]
+    else:
+        data = datasets.load_dataset(name, split=split or "train")
+    for i, row in enumerate(data):
+        yield f"{name}:{i}", row
+
+
+def read_sources(path: Path | str, field_name: str = "code", *, stats: dict[str, int] | None = None,
+                 label: str | None = None) -> Iterator[tuple[str, str, dict[str, list[str]]]]:
+    """(text, origin, calls by function name) for each .py file or JSONL/dataset row of a `paths` entry.
+
+    Origins are relative (`stdlib/json/decoder.py`, `<folder>/<file>`): the data must not depend on where a
+    corpus lives. A malformed JSONL line is counted in `stats["bad_row"]` and skipped, never fatal.
+    """
+    stats = stats if stats is not None else {}
+    entry = str(path)
+    if is_stdlib(entry):
+        modules = [m for m in entry.partition(":")[2].split(",") if m]
+        root = stdlib_root()
+        for p in stdlib_files(modules):
+            yield p.read_text(encoding="utf-8", errors="replace"), f"stdlib/{p.relative_to(root)}", {}
+        return
+    if entry.startswith(HF_PREFIX):
+        for where, row in _hf_rows(entry):
+            found = _row_source(row, field_name, where)
+            if found is not None:
+                yield found
+        return
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"data.source_config.corpus.paths: {path} does not exist")
     if path.is_dir():
         for p in sorted(path.rglob("*.py")):
-            yield from read_sources(p, field_name)
+            yield p.read_text(encoding="utf-8", errors="replace"), f"{path.name}/{p.relative_to(path)}", {}
         return
     if path.suffix == ".py":
-        yield path.read_text(encoding="utf-8", errors="replace"), str(path), {}
+        yield path.read_text(encoding="utf-8", errors="replace"), label or path.name, {}
         return
-    with open(path, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
+                stats["bad_row"] = stats.get("bad_row", 0) + 1
                 continue
-            if not isinstance(row, dict) or not isinstance(row.get(field_name), str):
-                continue
-            code, extra = row[field_name], {}
-            try:
-                names = [n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)]
-            except (SyntaxError, ValueError):
-                names = []
-            entry = row.get("entry_point") or row.get("function_name") or (names[-1] if names else None)
-            if entry:
-                if isinstance(row.get("call"), str):
-                    extra.setdefault(entry, []).append(row["call"].replace(entry + "(", "f(", 1))
-                if isinstance(row.get("input"), str):
-                    extra.setdefault(entry, []).append(f"f({row['input']})")
-            yield code, f"{path}:{lineno}", extra
+            found = _row_source(row, field_name, f"{path.name}:{lineno}")
+            if found is not None:
+                yield found
 
 
 @PROGRAM_SOURCES.register("corpus")
@@ -207,6 +391,13 @@ class CorpusSource(ProgramSource):
 
     Config = CorpusConfig
     config: CorpusConfig
+
+    @property
+    def licence(self) -> str | None:
+        """The corpus's licence (SPDX id) when known: the configured one, or PSF for the standard library."""
+        if self.config.licence:
+            return self.config.licence
+        return "psf-2.0" if all(is_stdlib(p) for p in self.config.paths) else None
 
     def __init__(self, config: CorpusConfig | None = None, executor: Any = None) -> None:
         super().__init__(config)
@@ -221,7 +412,7 @@ class CorpusSource(ProgramSource):
         cfg = self.config
         recipe = SMALL if cfg.scale == "small" else PAPER
         for raw in cfg.paths:
-            for text, origin, extra in read_sources(Path(raw), cfg.field_name):
+            for text, origin, extra in read_sources(raw, cfg.field_name, stats=self.stats):
                 found, dropped = extract_functions(text, origin, extra, cfg.max_lines)
                 self._count(dropped)
                 for ex in found:
@@ -230,8 +421,8 @@ class CorpusSource(ProgramSource):
                         if len(calls) >= cfg.calls_per_function:
                             break
                         calls += [m for m in mutate_call(c, 1, rng, recipe) if m not in calls]
-                    tags = [t for _, t in ex.params]
-                    if len(calls) < cfg.calls_per_function and all(tags):
+                    tags = [t or "I" for _, t in ex.params]  # unknown: an int (the engine drops what raises)
+                    if len(calls) < cfg.calls_per_function:
                         want = cfg.calls_per_function - len(calls)
                         calls += [c for c in generate_calls(tags, want, recipe, rng) if c not in calls]
                     if not calls:

@@ -239,13 +239,15 @@ class LLMSynthesizer(ProgramSource):
         self.stats = {"prompts": 0, "parsed": 0, "unparsable": 0}
 
     def jobs(self, rng: random.Random) -> Iterator[tuple[int, str, str]]:
-        """(level, seed pair, prompt), cycling the seeds in catalogue order per level like ExecVerify."""
+        """(level, seed pair, prompt), cycling the seeds in catalogue order per level like ExecVerify, with the
+        levels interleaved (ExecVerify runs one level after another): the first prompts cover every level."""
         cfg = self.config
         pairs = [p for p in PAIRS if not cfg.types or p.split(".", 1)[0] in cfg.types]
-        for level in cfg.levels:
-            k = LEVELS[level]
-            for pair in itertools.islice(itertools.cycle(pairs), cfg.prompts_per_level):
-                type_str, method = pair.split(".", 1)
+        for i in range(cfg.prompts_per_level):
+            pair = pairs[i % len(pairs)]
+            type_str, method = pair.split(".", 1)
+            for level in cfg.levels:
+                k = LEVELS[level]
                 yield level, pair, synthesis_prompt(type_str, method, bool(k["nested"]), bool(k["other_methods"]),
                                                     bool(k["call_chain"]), k["depth"], rng)
 
@@ -274,6 +276,7 @@ class LLMSynthesizer(ProgramSource):
                       {"role": "user", "content": mutation_prompt(code, reference_values(rng))}]
                      for _, _, code, _ in raw],
                     temperature=0.4, top_p=0.9, max_tokens=cfg.max_tokens, repetition_penalty=1.05)
+            by_level: dict[int, list[Program]] = {}
             for (level, pair, _, (defs, call)), answer in zip(raw, mutated):
                 variants = [("raw", defs, call)]
                 m_code = extract_code(answer[0]) if answer else None
@@ -287,6 +290,10 @@ class LLMSynthesizer(ProgramSource):
                         if digest in seen:
                             continue
                         seen.add(digest)
-                        yield Program(id=f"llm-L{level}-{digest}", code=d, call=call, source="llm", difficulty=level,
-                                      meta={"seed": pair, "level": level, "variant": name,
-                                            "input": "llm" if j == 0 else "mutated"})
+                        by_level.setdefault(level, []).append(Program(
+                            id=f"llm-L{level}-{digest}", code=d, call=call, source="llm", difficulty=level,
+                            meta={"seed": pair, "level": level, "variant": name,
+                                  "input": "llm" if j == 0 else "mutated"}))
+            # Round-robin over levels, so that a small --n still draws from every level.
+            for group in itertools.zip_longest(*by_level.values()):
+                yield from (p for p in group if p is not None)

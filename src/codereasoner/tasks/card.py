@@ -19,8 +19,10 @@ def render_card(recipe: Any, params: Mapping[str, Any], programs: Mapping[str, A
                 examples: Sequence[Task], diversity: Any) -> str:
     tasks: Mapping[str, int] = total["tasks"]
     sources = recipe.data.sources
+    notes = programs.get("sources", {})
+    declared = {name: note["licence"] for name, note in notes.items() if note.get("licence")}
     lines = [
-        front_matter([k for k, v in tasks.items() if v], sources, f"codereasoner {recipe.name}"),
+        front_matter([k for k, v in tasks.items() if v], sources, f"codereasoner {recipe.name}", declared),
         f"# codereasoner data: recipe `{recipe.name}`",
         "",
         recipe.description or "",
@@ -30,7 +32,7 @@ def render_card(recipe: Any, params: Mapping[str, Any], programs: Mapping[str, A
         "in `config.json`). Load with `datasets.load_dataset(\"DIR\", \"all\")` (or a kind, or `programs`), "
         "or as typed records with `codereasoner.tasks.load_tasks(\"DIR\")`; `question` and `answer` are JSON text.",
         "",
-        f"Licence: {licence(sources)[1]}",
+        f"Licence: {licence(sources, declared)[1]}",
         "",
         f"**{sum(tasks.values())} tasks** from {programs.get('kept', 0)} programs.",
         "",
@@ -42,6 +44,7 @@ def render_card(recipe: Any, params: Mapping[str, Any], programs: Mapping[str, A
         "",
         *_program_lines(programs),
         "",
+        *_source_lines(notes),
         "## Decontamination",
         "",
         *_decontam(programs.get("decontamination", {})),
@@ -109,11 +112,23 @@ def _program_lines(programs: Mapping[str, Any]) -> list[str]:
               "| gate | reason | programs |", "|---|---|---|"]
     known = [k for k in REASONS if k in programs]
     unknown = sorted(k for k in programs if k not in REASONS and k not in STEPS and k not in NOTES
-                     and k != "decontamination" and isinstance(programs[k], int))
+                     and isinstance(programs[k], int))
     lines += [f"| {REASONS[k][0]} | {REASONS[k][1]} | {programs[k]} |" for k in known]
     lines += [f"| other | {k} | {programs[k]} |" for k in unknown]
     lines += [f"\n{text}: {programs[k]}." for k, text in NOTES.items() if programs.get(k)]
     return lines
+
+
+def _source_lines(notes: Mapping[str, Any]) -> list[str]:
+    """Per source: programs drawn, its own counters (LLM: prompts, parsed, unparsable answers; corpus: why
+    functions were not extracted), its licence."""
+    if not notes:
+        return []
+    lines = ["## Sources", "", "| source | drawn | licence | its own counts |", "|---|---|---|---|"]
+    for name, note in notes.items():
+        counts = ", ".join(f"{k}: {v}" for k, v in note.get("stats", {}).items()) or "-"
+        lines.append(f"| {name} | {note.get('drawn', 0)} | {note.get('licence') or '-'} | {counts} |")
+    return lines + [""]
 
 
 def _kind_table(tasks: Mapping[str, int], difficulty: Mapping[str, int]) -> list[str]:

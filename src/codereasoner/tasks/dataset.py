@@ -85,20 +85,34 @@ def tasks_dataset(path: str | Path, kind: str = ALL_CONFIG, **kwargs: Any) -> An
     return datasets.load_dataset(str(path), kind, split="train", **kwargs)
 
 
-def licence(sources: Iterable[str]) -> tuple[str, str]:
-    """(SPDX-style id for the card's `license:`, a sentence for its text) given the recipe's program sources."""
+LICENCE_NAMES = {"psf-2.0": "the Python Software Foundation License 2.0 (the CPython standard library's)"}
+
+
+def licence(sources: Iterable[str], declared: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(SPDX-style id for the card's `license:`, a sentence for its text) given the recipe's program sources
+    and the licences sources declare for their code (e.g. the corpus source on the standard library: PSF)."""
+    declared = dict(declared or {})
     foreign = sorted(set(sources) - OWN_SOURCES)
     if not foreign:
         return LICENSE, ("Apache-2.0, like codereasoner: every program was synthesised by codereasoner's rule-based "
                          "generator and every answer computed by its engine.")
+    if all(name in declared for name in foreign):
+        ids = sorted({declared[name] for name in foreign})
+        parts = [f"programs from `{name}` are under {LICENCE_NAMES.get(declared[name], declared[name])}"
+                 for name in foreign]
+        own = set(sources) & OWN_SOURCES
+        text = "; ".join(parts) + ("; the synthesised part is Apache-2.0." if own else ".")
+        text = text[0].upper() + text[1:] + " Answers were computed by codereasoner's engine."
+        return (ids[0] if len(ids) == 1 and not own else "other"), text
     return "other", (f"Not set: programs from the source(s) {', '.join(foreign)} keep the terms of where they came "
                      "from (a corpus's licences, an LLM provider's terms). Set `license:` in this card before "
                      "publishing; the synthesised part is Apache-2.0.")
 
 
-def front_matter(kinds: Iterable[str], sources: Iterable[str], pretty_name: str) -> str:
+def front_matter(kinds: Iterable[str], sources: Iterable[str], pretty_name: str,
+                 declared: Mapping[str, str] | None = None) -> str:
     """The card's YAML front matter: licence, tags, and a config per kind + `all` (default) + `programs`."""
-    spdx, _ = licence(sources)
+    spdx, _ = licence(sources, declared)
     lines = ["---", f"license: {spdx}", f"pretty_name: {_yaml_str(pretty_name)}", "language:", "- en",
              "tags:", "- code", "- code-execution", "- reasoning", "- codereasoner",
              "task_categories:", "- text-generation", "configs:"]

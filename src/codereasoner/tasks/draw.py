@@ -29,7 +29,8 @@ def draw_programs(data: DataConfig, n: int, seed: int) -> tuple[list[Program], d
 
     slots = [(name, level) for name in data.sources
              for level in (_schedule(data.levels) if _has_levels(PROGRAM_SOURCES.get(name)) else (None,))]
-    streams = {slot: _stream(*slot, data, seed) for slot in dict.fromkeys(slots)}  # one stream per level
+    made = {slot: _stream(*slot, data, seed) for slot in dict.fromkeys(slots)}  # one stream per level
+    streams = {slot: stream for slot, (_, stream) in made.items()}
     drawn: list[Program] = []
     for i in range(n):
         try:
@@ -45,7 +46,24 @@ def draw_programs(data: DataConfig, n: int, seed: int) -> tuple[list[Program], d
     clean, decontam = _decontaminate(unique, data)
     counts = {"drawn": len(drawn), "with_inputs": len(programs), "duplicates": len(programs) - len(unique),
               "contaminated": len(unique) - len(clean), "to_engine": len(clean)}
-    return clean, {**counts, "decontamination": decontam}
+    return clean, {**counts, "decontamination": decontam, "sources": _source_notes(made, drawn)}
+
+
+def _source_notes(made: dict[tuple[str, int | None], tuple[Any, Any]], drawn: list[Program]) -> dict[str, Any]:
+    """Per source: programs drawn, its own counters (e.g. the LLM's unparsable answers, the corpus's
+    extraction drops) and its licence when it declares one; for the dataset card."""
+    notes: dict[str, dict[str, Any]] = {}
+    for (name, _), (source, _) in made.items():
+        note = notes.setdefault(name, {"drawn": 0, "stats": {}})
+        for key, value in sorted(getattr(source, "stats", {}).items()):
+            note["stats"][key] = note["stats"].get(key, 0) + value
+        if getattr(source, "licence", None):
+            note["licence"] = source.licence
+    for p in drawn:
+        name = p.id.split("-", 1)[0]
+        if name in notes:
+            notes[name]["drawn"] += 1
+    return notes
 
 
 def _schedule(levels: tuple[int, ...]) -> list[int]:
@@ -59,7 +77,7 @@ def _has_levels(cls: Any) -> bool:
     return hasattr(getattr(cls, "Config", None), "at_level")
 
 
-def _stream(name: str, level: int | None, data: DataConfig, seed: int) -> Any:
+def _stream(name: str, level: int | None, data: DataConfig, seed: int) -> tuple[Any, Any]:
     from codereasoner.programs import PROGRAM_SOURCES
 
     cls = PROGRAM_SOURCES.get(name)
@@ -70,8 +88,13 @@ def _stream(name: str, level: int | None, data: DataConfig, seed: int) -> Any:
         config = dataclasses.replace(cls.Config.at_level(level), **{k: getattr(checked, k) for k in options})
     else:
         config = checked
+        fields = {f.name for f in dataclasses.fields(config)}
+        wanted = tuple(lv for lv in data.levels if lv >= 1)
+        if "levels" in fields and "levels" not in options and wanted:  # e.g. the LLM's ExecVerify configs
+            config = dataclasses.replace(config, levels=wanted)
+    source = cls(config)
     # A string seed is hashed with SHA-512 by random.Random: stable across runs and machines.
-    return iter(cls(config).programs(random.Random(f"{seed}:{name}:{level}")))
+    return source, iter(source.programs(random.Random(f"{seed}:{name}:{level}")))
 
 
 def _with_inputs(programs: list[Program], data: DataConfig, seed: int) -> list[Program]:
