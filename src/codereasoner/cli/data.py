@@ -10,10 +10,11 @@ BUILD_EXAMPLE = "example: codereasoner data build --recipe execverify --n 150 --
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("data", help="build task data from programs (build), summarise it (inspect), publish it (push)",
+    parser = subparsers.add_parser("data", help="build task data from programs (build), summarise it (inspect), "
+                                   "measure it (stats), publish it (push)",
                                    description="Build verified execution-reasoning tasks from programs.",
                                    epilog=BUILD_EXAMPLE)
-    sub = parser.add_subparsers(dest="data_command", metavar="{build,inspect,push}")
+    sub = parser.add_subparsers(dest="data_command", metavar="{build,inspect,stats,push}")
     build = sub.add_parser(
         "build", help="programs → engine → traces → tasks (sharded JSONL + dataset card)",
         description="Draw N programs from the recipe's sources, keep those the engine runs cleanly, trace them and "
@@ -39,6 +40,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              epilog="example: codereasoner data inspect data/execverify")
     inspect.add_argument("dir", metavar="DIR")
     inspect.set_defaults(run=run_inspect)
+    stats = sub.add_parser(
+        "stats", help="measure what a build teaches: realism figures, printed, in its card and as a PNG",
+        description="Run a finished build's programs in the engine and measure them: functions whose output never "
+                    "changes over >= 4 inputs, trivial outputs (bool, None, 0, ±1, empty), method-call frequencies "
+                    "(Jensen-Shannon divergence to the benchmark), constructs (comprehension, ternary, try, "
+                    "break/continue, f-string, ...), string arguments with spaces, lines and trace steps per level, "
+                    "output types. With --against, the benchmark's functions are measured the same way in the same "
+                    "run and the realism targets (docs/data.md) are checked. Writes DIR/stats.json, DIR/stats.png "
+                    "and the card's \"What the data teaches\" section.",
+        epilog="example: codereasoner data stats data/execverify --against cruxeval",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    stats.add_argument("dir", metavar="DIR", help="a finished `codereasoner data build` output folder")
+    stats.add_argument("--against", choices=("cruxeval", "lcb_exec"), default=None,
+                       help="measure this benchmark's functions too (found under $CODEREASONER_BENCHMARKS or --data)")
+    stats.add_argument("--data", default=None, metavar="PATH", help="the benchmark's data file (default: its usual place)")
+    stats.add_argument("--workers", type=int, default=None, help="executor worker processes (default: CPU count)")
+    stats.add_argument("--json", action="store_true", help="print the whole report as JSON instead of the table")
+    stats.set_defaults(run=run_stats)
     push = sub.add_parser(
         "push", help="upload a build to the Hugging Face hub as a dataset repository",
         description="Upload DIR's card, config.json, programs.jsonl and tasks/*.jsonl to the dataset repository "
@@ -144,6 +163,18 @@ def run_inspect(args: argparse.Namespace) -> int:
         text = text.split("\n---\n", 1)[-1]
     # The summary is everything before the examples; the examples can be long.
     print(text.split("\n## Examples", 1)[0].strip())
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from codereasoner.pipeline.data_stats import PLOT_FILE, STATS_FILE, data_stats, table
+
+    report = data_stats(args.dir, args.against, data=args.data, workers=args.workers)
+    print(json.dumps(report, indent=2, sort_keys=True) if args.json else table(report))
+    if not args.json:
+        print(f"\nwritten: {args.dir}/{STATS_FILE}, {args.dir}/{PLOT_FILE}, the card's section in {args.dir}/README.md")
     return 0
 
 

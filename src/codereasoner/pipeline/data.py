@@ -71,6 +71,10 @@ def build_data(recipe: Recipe | str, n: int, seed: int, out_dir: str | Path, wor
         raise ValueError(f"n must be at least 1, got {n}")
     data = recipe.data
     kinds = kinds_for(data)  # fails fast on unknown kinds or styles, before any work
+    if data.hardness.enabled:
+        from codereasoner.pipeline.hardness import check_backend
+
+        check_backend(data.hardness)
     out = Path(out_dir)
     build = {"n": n, "seed": seed, "python": _python(), "codereasoner": __version__}
     # What the data depends on (the resume check); other recipe sections (train, reward, ...) do not matter.
@@ -84,7 +88,8 @@ def _build(recipe: Recipe, n: int, seed: int, out: Path, workers: int | None, pr
            kinds: dict[str, Any], build: dict[str, Any], start: float) -> DataSummary:
     from codereasoner.execution import ExecLimits, Executor
     from codereasoner.outdir import plain
-    from codereasoner.tasks import card, draw
+    from codereasoner.programs import diversity_report
+    from codereasoner.tasks import card, draw, realism
     from codereasoner.tasks.build import shard_tasks, task_line
     from codereasoner.tasks.dataset import task_file
 
@@ -97,6 +102,11 @@ def _build(recipe: Recipe, n: int, seed: int, out: Path, workers: int | None, pr
     resumed = 0
     stats: list[dict[str, Any]] = []
     executor = None
+    judge = None
+    if data.hardness.enabled:
+        from codereasoner.pipeline.hardness import Judge
+
+        judge = Judge(data.hardness, out)  # the model loads on the first shard that needs it
     try:
         for k, shard in enumerate(shards):
             done = out / ".build" / f"shard-{k:05d}.json"
@@ -108,7 +118,7 @@ def _build(recipe: Recipe, n: int, seed: int, out: Path, workers: int | None, pr
             if executor is None:
                 executor = Executor(workers=workers, limits=limits)
             tasks, kept, shard_stats = shard_tasks(shard, kinds, data, recipe.name, seed, executor, limits,
-                                                   on_progress=bar.update)
+                                                   on_progress=bar.update, generate=judge)
             by_kind: dict[str, list[str]] = {}  # one kind per file: the card's configs select kinds by file name
             for t in tasks:
                 by_kind.setdefault(t.kind, []).append(task_line(t) + "\n")
@@ -121,6 +131,8 @@ def _build(recipe: Recipe, n: int, seed: int, out: Path, workers: int | None, pr
         bar.close()
         if executor is not None:
             executor.close()
+        if judge is not None:
+            judge.close()
 
     total = _merge(stats)
     program_counts = {**program_counts, **total["programs"]}
@@ -131,8 +143,9 @@ def _build(recipe: Recipe, n: int, seed: int, out: Path, workers: int | None, pr
                           dict(total["drops"]), round(time.perf_counter() - start, 3), resumed)
     config = {"recipe": to_dict(recipe), **build}  # the resolved recipe, every section
     write_atomic(out / "config.json", json.dumps(config, indent=2, sort_keys=True) + "\n")
+    kept = draw.read_programs(out / "programs.jsonl")
     card_text = card.render_card(recipe, params, program_counts, total, _examples(out, kinds),
-                                 draw.diversity(out / "programs.jsonl"))
+                                 diversity_report(kept), realism.from_build(kept).to_dict())
     write_atomic(out / "README.md", card_text)
     return summary
 

@@ -11,6 +11,7 @@ ExecVerify's structural filter, trivial questions capped. Nothing here reads or 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections import Counter
@@ -111,6 +112,9 @@ def shard_tasks(programs: Sequence[Program], kinds: dict[str, TaskKind], data: D
     kept = checked_programs(programs, data, executor, limits, counts["programs"], generate, counts["hardness"],
                             on_progress)
     counts["programs"]["kept"] = len(kept)
+    # The trace's length goes with each kept program (the card's steps per level, without rerunning).
+    kept = [(dataclasses.replace(p, meta={**p.meta, "steps": sum(s.event == "line" for s in r.trace.steps)}), r)
+            if r.trace is not None else (p, r) for p, r in kept]
 
     derived = _derived_runs(kinds, [p for p, _ in kept], executor, limits)
     tasks: list[Task] = []

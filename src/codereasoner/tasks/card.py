@@ -16,7 +16,7 @@ EXAMPLE_CHARS = 1500  # prompts longer than this are cut in the card (the data f
 
 
 def render_card(recipe: Any, params: Mapping[str, Any], programs: Mapping[str, Any], total: Mapping[str, Any],
-                examples: Sequence[Task], diversity: Any) -> str:
+                examples: Sequence[Task], diversity: Any, realism: Mapping[str, Any] | None = None) -> str:
     tasks: Mapping[str, int] = total["tasks"]
     sources = recipe.data.sources
     notes = programs.get("sources", {})
@@ -56,6 +56,17 @@ def render_card(recipe: Any, params: Mapping[str, Any], programs: Mapping[str, A
     if total["drops"]:
         lines += ["## Questions not made", "", "| kind: reason | count |", "|---|---|",
                   *[f"| {k} | {v} |" for k, v in total["drops"].items()], ""]
+    if total.get("hardness"):
+        lines += ["## Difficulty filter (ExecVerify)", "", "Right answers out of k per program sampled from the "
+                  "model in `data.hardness` (programs with >= t were dropped):", "", "| right | programs |",
+                  "|---|---|", *[f"| {k} | {v} |" for k, v in sorted(total["hardness"].items(), key=lambda kv: int(kv[0]))],
+                  ""]
+    if realism is not None:
+        from codereasoner.tasks.realism import section
+
+        lines += section(realism, note="Measured on the kept programs during the build (input independence is 0 "
+                                       "by construction: the filter dropped those); `codereasoner data stats DIR "
+                                       "--against cruxeval` re-measures in the engine beside a benchmark.")
     if diversity is not None:
         lines += ["## Diversity", "", "```", _as_text(diversity), "```", ""]
     lines += ["## Examples", ""]

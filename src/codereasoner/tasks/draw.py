@@ -169,11 +169,8 @@ def _decontaminate(programs: list[Program], data: DataConfig) -> tuple[list[Prog
                    "removed": len(programs) - len(clean)}
 
 
-def diversity(programs_file: Path) -> Any:
-    """The programs stage's diversity report for the kept programs (None when it cannot be made)."""
+def read_programs(programs_file: Path) -> list[Program]:
+    """The kept programs a build wrote (programs.jsonl)."""
     from codereasoner.jsonl import read_records
-    from codereasoner.programs import diversity_report
 
-    programs = [p for p in read_records(programs_file, Program) if isinstance(p, Program)]
-    return diversity_report(programs)
-
+    return [p for p in read_records(programs_file, Program) if isinstance(p, Program)]
