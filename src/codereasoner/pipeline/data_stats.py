@@ -59,9 +59,10 @@ def benchmark_programs(name: str, data: str | Path | None = None) -> tuple[list[
     shown = [Program(id=t.id, code=t.code, call=positional(t.call), source=name) for t in tasks]
     if name != "lcb_exec":
         return shown, shown
-    from codereasoner.evaluation.benchmarks.lcb_exec import WORKER_PREFIX
+    from codereasoner.rewards.official import lcb_prefix
 
-    return shown, [Program(id=p.id, code=f"{WORKER_PREFIX}\n{p.code}", call=p.call, source=name) for p in shown]
+    return shown, [Program(id=p.id, code=f"{lcb_prefix(p.code, '')}\n{p.code}", call=p.call, source=name)
+                   for p in shown]
 
 
 def measure_set(shown: Sequence[Program], runnable: Sequence[Program], executor: Any, *,

@@ -7,8 +7,8 @@ A model trained on functions whose output never depends on their input, or on re
   loop variables, and returns that only compare with a literal (`stats.degenerate_constructs`, the same
   definition `codereasoner data stats` measures with);
 - input dependence (needs the engine): each function runs on >= `independence_inputs` distinct inputs (its
-  own calls, then type-preserving mutations, `stats.independence_calls`), in rounds that stop as soon as two
-  outputs differ; a function whose output never changes is dropped;
+  own calls, then type-preserving mutations, `candidate_calls`), in rounds that stop as soon as two outputs
+  differ; a function whose output never changes is dropped;
 - output caps: at most `max_share` of the programs share one result, and bool / None / empty / 0 / +-1
   results are each capped at a share of what is kept (defaults near CRUXEval's own shares).
 
@@ -17,12 +17,15 @@ Every drop is counted by reason; the dataset card prints the counts.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import random
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from codereasoner.programs.stats import DEGENERATE, degenerate_constructs, independence_calls, is_trivial
+from codereasoner.programs.inputs import mutate_call
+from codereasoner.programs.stats import DEGENERATE, degenerate_constructs, is_trivial
 from codereasoner.records import Program, Run
 
 # Output classes a model can guess without reading the code, with default caps (share of kept programs).
@@ -96,6 +99,21 @@ def static_filter(programs: Sequence[Program], config: FilterConfig, counts: Cou
 RunCalls = Callable[[list[Program]], list[Run]]
 
 
+def candidate_calls(code: str, calls: Sequence[str], k: int) -> list[str]:
+    """A function's own distinct calls, then mutations of the first, up to `k`; the same code gives the same
+    calls, and a smaller `k` gives a prefix of a larger one's. Seeded apart from `stats.independence_calls`,
+    so `codereasoner data stats` measures input independence on inputs the filter never saw."""
+    own = list(dict.fromkeys(calls))[:k]
+    if len(own) < k and own:
+        rng = random.Random(hashlib.sha1(f"filter\0{code}\0{own[0]}".encode()).hexdigest())
+        for new in mutate_call(own[0], 2 * k, rng):
+            if new not in own:
+                own.append(new)
+            if len(own) >= k:
+                break
+    return own
+
+
 def input_dependence(programs: Sequence[Program], results: Mapping[str, str], run: RunCalls, *,
                      min_inputs: int = 4, candidates: int = 8) -> dict[str, str]:
     """Each function's verdict — "varies", "constant" or "unmeasured" — from its outputs on distinct inputs.
@@ -128,13 +146,13 @@ def input_dependence(programs: Sequence[Program], results: Mapping[str, str], ru
                 verdict[code] = "constant"
                 continue
             # One new input settles most functions (a different output); else as many as are still missing.
-            # The plan grows lazily: independence_calls(k) is a prefix of independence_calls(k') for k < k'.
+            # The plan grows lazily: candidate_calls(k) is a prefix of candidate_calls(k') for k < k'.
             first_round = code not in plan
             if first_round:
-                plan[code] = independence_calls(code, calls[code], len(calls[code]) + 1)
+                plan[code] = candidate_calls(code, calls[code], len(calls[code]) + 1)
             untried = [c for c in plan[code] if c not in tried]
             if not untried and len(plan[code]) < candidates:
-                plan[code] = independence_calls(code, calls[code], candidates)
+                plan[code] = candidate_calls(code, calls[code], candidates)
                 untried = [c for c in plan[code] if c not in tried]
             if not untried:
                 verdict[code] = "unmeasured"
