@@ -49,12 +49,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "output types. With --against, the benchmark's functions are measured the same way in the same "
                     "run and the realism targets (docs/data.md) are checked. Writes DIR/stats.json, DIR/stats.png "
                     "and the card's \"What the data teaches\" section.",
-        epilog="example: codereasoner data stats data/execverify --against cruxeval",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog="example: codereasoner data stats data/execverify --against cruxeval")
     stats.add_argument("dir", metavar="DIR", help="a finished `codereasoner data build` output folder")
     stats.add_argument("--against", choices=("cruxeval", "lcb_exec"), default=None,
                        help="measure this benchmark's functions too (found under $CODEREASONER_BENCHMARKS or --data)")
-    stats.add_argument("--data", default=None, metavar="PATH", help="the benchmark's data file (default: its usual place)")
+    stats.add_argument("--data", default=None, metavar="PATH",
+                       help="the benchmark's data file (default: its usual place)")
     stats.add_argument("--workers", type=int, default=None, help="executor worker processes (default: CPU count)")
     stats.add_argument("--json", action="store_true", help="print the whole report as JSON instead of the table")
     stats.set_defaults(run=run_stats)

@@ -66,12 +66,17 @@ def benchmark_programs(name: str, data: str | Path | None = None) -> tuple[list[
 
 
 def measure_set(shown: Sequence[Program], runnable: Sequence[Program], executor: Any, *,
-                reference_methods: dict[str, int] | None = None) -> Any:
+                reference_methods: dict[str, int] | None = None, label: str = "") -> Any:
     """`stats.measure` of `shown`, from traced runs and input-independence runs of `runnable` (same order),
     each program in the trust mode its source allows."""
+    import sys
+
     from codereasoner.programs.checks import run_programs, trusted_source
     from codereasoner.programs.stats import independence_results, measure
 
+    functions = len({p.code for p in runnable})
+    print(f"data stats: {label}: {len(runnable)} programs traced, {functions} functions on up to 8 inputs each",
+          file=sys.stderr, flush=True)
     runs = run_programs(executor, list(runnable), trace=True)
     code_of = {r.code: s.code for s, r in zip(shown, runnable)}
     independence: dict[str, list[str | None]] = {}
@@ -96,8 +101,8 @@ def data_stats(out_dir: str | Path, against: str | None = None, *, data: str | P
     with Executor(workers=workers) as executor:
         if against is not None:
             shown, runnable = benchmark_programs(against, data)  # fails before measuring our own
-            reference = measure_set(shown, runnable, executor)
-        ours = measure_set(programs, programs, executor,
+            reference = measure_set(shown, runnable, executor, label=against)
+        ours = measure_set(programs, programs, executor, label=out.name,
                            reference_methods=reference.method_calls if reference else None)
     checks = [vars(c) for c in check_targets(ours, reference)] if reference is not None else None
     report = {"dir": out.name, "against": against, "ours": ours.to_dict(),
@@ -106,9 +111,10 @@ def data_stats(out_dir: str | Path, against: str | None = None, *, data: str | P
     plot(report, out / PLOT_FILE)
     card = out / "README.md"
     if card.is_file():
+        command = "codereasoner data stats" + (f" --against {against}" if against else "")
         lines = realism.section(report["ours"], report["reference"], against, checks,
-                                note=f"Measured by `codereasoner data stats`{' --against ' + against if against else ''}"
-                                     " in the engine (input independence on fresh inputs); plot: `stats.png`.")
+                                note=f"Measured by `{command}` in the engine (input independence on inputs the "
+                                     "filter never used); plot: `stats.png`.")
         write_atomic(card, realism.replace_section(card.read_text(encoding="utf-8"), lines))
     return report
 

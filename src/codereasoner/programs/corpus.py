@@ -1,16 +1,17 @@
 """Stage 2 (programs): corpus ingestion with CodeReasoner's "core execution logic" extraction.
 
-CodeReasoner builds its data around "the core execution logic of Python programs" (docs/data.md:
-no I/O, no boilerplate, deterministic, literal inputs). This source reads functions from .py files
-(directories recursively) or JSONL rows (field `code`, optional `call`/`input`), and for each top-level
-function (transforms in core_logic.py): keeps it only if it is self-contained (its free names are builtins,
-other kept functions of the same file, literal module constants or whitelisted pure modules) and
-deterministic (no random/time/OS/network modules, no open/input/eval/exec/id/hash...); strips docstrings, print/logging/warnings calls,
-type annotations and dead code after return/raise/break/continue; renames it `f`. Calls come from the
-corpus (module-level asserts and prints, doctest `>>>` lines, the row's `call`/`input`) and from
-`inputs.py` (type-aware generation from annotations or parameter names, mutation of found calls).
-Everything here is `ast`; nothing runs in-process. With an `executor`, `programs()` keeps only what runs
-`ok` and returns a literal (`checks.verify_programs`); otherwise the pipeline does that.
+CodeReasoner builds its data around "the core execution logic of Python programs" (docs/data.md: no I/O,
+no boilerplate, deterministic, literal inputs). This source reads functions from .py files (folders
+recursively), JSONL rows (field `code`, optional `call`/`input`), the standard library (`stdlib`, PSF
+licence) or a Hugging Face dataset (`hf:NAME`). Each top-level function (transforms in core_logic.py) is
+kept only if it is self-contained (its free names are builtins, other kept functions of the same file,
+literal module constants or whitelisted pure modules) and deterministic (no random/time/OS/network
+modules, no open/input/eval/exec/id/hash...); docstrings, print/logging/warnings calls, annotations and
+dead code are stripped, and the entry is renamed `f`. Calls come from the corpus (module-level calls,
+asserts and prints, doctest `>>>` lines, the row's `call`/`input`) and from `inputs.py`: mutations of found
+calls, and calls generated from each parameter's type (`param_types.py`). Everything here is `ast`; nothing
+runs in-process. With an `executor`, `programs()` keeps only what runs `ok` and returns a literal
+(`checks.verify_programs`); otherwise the pipeline does that.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ import hashlib
 import json
 import random
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from codereasoner.programs import PROGRAM_SOURCES
 from codereasoner.programs.base import ProgramSource
 from codereasoner.programs.core_logic import closure, is_literal, rename, returns_value, strip
 from codereasoner.programs.inputs import PAPER, SMALL, generate_calls, mutate_call, parse_call_args
-from codereasoner.programs.synth.catalogue import PAIRS
+from codereasoner.programs.param_types import annotation_or_name_tag, usage_tags
 from codereasoner.records import Program
 
 _DOCTEST = re.compile(r"^\s*>>>\s*(.+)$", re.MULTILINE)
@@ -42,21 +42,6 @@ _STDLIB_SKIP = frozenset({"site-packages", "dist-packages", "test", "tests", "id
                           "lib2to3", "ensurepip", "distutils", "venv", "pydoc_data", "__pycache__", "msilib",
                           "__phello__", "turtle.py", "this.py", "antigravity.py"})
 
-
-
-# Parameter name → type tag for generated inputs (annotations win when present).
-NAME_TAGS = {
-    "S": ("s", "text", "string", "word", "name", "line", "st", "sentence", "phrase", "chars", "prefix", "suffix",
-          "sub", "pattern", "char", "c", "ch", "letter", "sep", "delimiter"),
-    "I": ("n", "k", "m", "num", "count", "x", "y", "i", "j", "idx", "index", "size", "length", "limit", "target",
-          "start", "end", "step", "base", "a", "b", "number", "val", "value"),
-    "L": ("nums", "numbers", "arr", "array", "lst", "values", "items", "data", "xs", "seq", "nums1", "nums2",
-          "list1", "list2", "l", "li", "elements", "scores", "prices"),
-    "W": ("words", "strings", "names", "tokens", "strs", "lines"),
-    "D": ("d", "dic", "dict1", "mapping", "counts", "table"),
-}
-_ANNOTATION_TAGS = {"int": "I", "str": "S", "float": "F", "bool": "B", "dict": "D", "set": "E", "tuple": "T",
-                    "list": "L"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +59,8 @@ class CorpusConfig:
 
     def __post_init__(self) -> None:
         if not self.paths:
-            raise ValueError("CorpusConfig.paths is empty: name .py files, folders, .jsonl files, 'stdlib' or 'hf:NAME'")
+            raise ValueError("CorpusConfig.paths is empty: name .py files, folders, .jsonl files, 'stdlib' or "
+                             "'hf:NAME'")
         if self.calls_per_function < 1 or self.max_lines < 1:
             raise ValueError("CorpusConfig.calls_per_function and max_lines must be >= 1")
         if self.scale not in ("paper", "small"):
@@ -121,101 +107,6 @@ def _corpus_calls(tree: ast.Module, text: str) -> dict[str, list[str]]:
     return found
 
 
-def _tag(arg: ast.arg) -> str | None:
-    ann = arg.annotation
-    if ann is not None:
-        text = ast.unparse(ann).replace("typing.", "").lower()
-        if text in ("list[str]",):
-            return "W"
-        base = text.split("[")[0]
-        base = {"list": "list", "dict": "dict", "set": "set", "tuple": "tuple"}.get(base, base)
-        if base in _ANNOTATION_TAGS:
-            return _ANNOTATION_TAGS[base]
-    for tag, names in NAME_TAGS.items():
-        if arg.arg in names:
-            return tag
-    return None
-
-
-# Method name → type tags from the synthesizer's catalogue (str.upper → S, list.append → L, ...).
-_TYPE_TAGS = {"str": "S", "list": "L", "dict": "D", "set": "E", "tuple": "T", "float": "F"}
-_METHOD_TAGS: dict[str, set[str]] = {}
-for _pair in PAIRS:
-    _type, _method = _pair.split(".", 1)
-    if _method.isidentifier() and _type in _TYPE_TAGS:
-        _METHOD_TAGS.setdefault(_method, set()).add(_TYPE_TAGS[_type])
-
-
-def _constant_tag(node: ast.AST) -> str | None:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        node = node.operand
-    if isinstance(node, ast.Constant) and not isinstance(node.value, bool):
-        return {int: "I", float: "F", str: "S"}.get(type(node.value))
-    if isinstance(node, (ast.List, ast.ListComp)):
-        return "L"
-    if isinstance(node, (ast.Dict, ast.DictComp)):
-        return "D"
-    return None
-
-
-def usage_tags(fn: ast.FunctionDef) -> dict[str, str]:
-    """A type tag per parameter from how the body uses it (CodeReasoner-style input synthesis for code
-    without annotations): its methods (`p.upper()` → str), arithmetic and comparisons with literals,
-    `range(p)`, `len(p)`, indexing, iteration, and its default value (strongest)."""
-    params = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]]
-    votes: dict[str, Counter[str]] = {p: Counter() for p in params}
-
-    def vote(node: ast.AST, tags: Iterable[str], weight: float = 1.0) -> None:
-        if isinstance(node, ast.Name) and node.id in votes:
-            tags = list(tags)
-            for t in tags:
-                votes[node.id][t] += weight / len(tags)
-
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Call):
-            f = node.func
-            if isinstance(f, ast.Attribute) and f.attr in _METHOD_TAGS:
-                vote(f.value, _METHOD_TAGS[f.attr])
-            elif isinstance(f, ast.Name) and f.id == "range":
-                for a in node.args:
-                    vote(a, "I")
-            elif isinstance(f, ast.Name) and f.id in ("len", "sorted", "reversed", "enumerate") and node.args:
-                vote(node.args[0], "SL", 0.5)
-        elif isinstance(node, ast.BinOp):
-            for this, other in ((node.left, node.right), (node.right, node.left)):
-                tag = _constant_tag(other)
-                if isinstance(node.op, ast.Div):
-                    vote(this, "F", 0.5)
-                elif tag is not None and not (isinstance(node.op, ast.Mult) and tag == "I"
-                                              and isinstance(this, ast.Name) and not votes.get(this.id)):
-                    vote(this, tag)
-                elif isinstance(node.op, (ast.Sub, ast.Pow, ast.FloorDiv, ast.Mod, ast.LShift, ast.RShift)):
-                    vote(this, "I", 0.5)
-        elif isinstance(node, ast.AugAssign):
-            tag = _constant_tag(node.value)
-            if tag is not None:
-                vote(node.target, tag)
-        elif isinstance(node, ast.Compare):
-            sides = [node.left, *node.comparators]
-            for a in sides:
-                for b in sides:
-                    if a is not b and _constant_tag(b) in ("I", "F", "S"):
-                        vote(a, _constant_tag(b) or "I")
-            for op, right in zip(node.ops, node.comparators):
-                if isinstance(op, (ast.In, ast.NotIn)):
-                    vote(right, "SL", 0.5)
-        elif isinstance(node, ast.Subscript):
-            vote(node.value, "SL", 0.5)
-        elif isinstance(node, (ast.For, ast.comprehension)):
-            vote(node.iter, "LS", 0.5)
-    defaults = fn.args.defaults
-    for name, default in zip(params[len(params) - len(defaults):], defaults):
-        tag = _constant_tag(default)
-        if tag is not None:
-            votes[name][tag] += 10
-    return {p: v.most_common(1)[0][0] for p, v in votes.items() if v}
-
-
 # ---- extraction -----------------------------------------------------------------------------------------
 def extract_functions(text: str, origin: str = "", extra_calls: dict[str, list[str]] | None = None,
                       max_lines: int = 40) -> tuple[list[Extracted], dict[str, int]]:
@@ -255,7 +146,8 @@ def extract_functions(text: str, origin: str = "", extra_calls: dict[str, list[s
             drop("name clash")
             continue
         inferred = usage_tags(stripped[name])
-        params = tuple((a.arg, _tag(a) or inferred.get(a.arg)) for a in [*fn.args.posonlyargs, *fn.args.args])
+        params = tuple((a.arg, annotation_or_name_tag(a) or inferred.get(a.arg))
+                       for a in [*fn.args.posonlyargs, *fn.args.args])
         parts = [ast.unparse(m) for m in mods] + [ast.unparse(constants[c]) for c in consts]
         for dep in reversed(deps):  # a helper that calls the entry back must call it by its new name
             parts.append(ast.unparse(rename(copy.deepcopy(stripped[dep]), name, "f", define=False)))

@@ -59,7 +59,8 @@ def render_card(recipe: Any, params: Mapping[str, Any], programs: Mapping[str, A
     if total.get("hardness"):
         lines += ["## Difficulty filter (ExecVerify)", "", "Right answers out of k per program sampled from the "
                   "model in `data.hardness` (programs with >= t were dropped):", "", "| right | programs |",
-                  "|---|---|", *[f"| {k} | {v} |" for k, v in sorted(total["hardness"].items(), key=lambda kv: int(kv[0]))],
+                  "|---|---|",
+                  *[f"| {k} | {v} |" for k, v in sorted(total["hardness"].items(), key=lambda kv: int(kv[0]))],
                   ""]
     if realism is not None:
         from codereasoner.tasks.realism import section

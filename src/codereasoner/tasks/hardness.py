@@ -32,7 +32,8 @@ class HardnessConfig:
     backend: str = field(default="", metadata={"help": "generation backend: hf, vllm or openai (empty = off)"})
     model: str = field(default="", metadata={
         "help": "model path or name (ExecVerify: Qwen2.5-Coder-7B-Instruct)"})
-    base_url: str = field(default="", metadata={"help": "endpoint of the openai backend, e.g. http://127.0.0.1:8000/v1"})
+    base_url: str = field(default="", metadata={
+        "help": "endpoint of the openai backend, e.g. http://127.0.0.1:8000/v1"})
     k: int = field(default=10, metadata={"help": "answers sampled per program (ExecVerify: 10)"})
     t: int = field(default=4, metadata={
         "help": "drop a program when at least t of its k answers are right (ExecVerify keeps <= 3 of 10)"})
