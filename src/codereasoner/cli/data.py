@@ -17,9 +17,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="data_command", metavar="{build,inspect,stats,push}")
     build = sub.add_parser(
         "build", help="programs → engine → traces → tasks (sharded JSONL + dataset card)",
-        description="Draw N programs from the recipe's sources, keep those the engine runs cleanly, trace them and "
-                    "write tasks under DIR/tasks/ with a dataset card DIR/README.md. Resumes an interrupted build "
-                    "of the same arguments; the same seed gives the same bytes.",
+        description="Draw N programs from the recipe's sources, keep those the engine runs cleanly and that\n"
+                    "pass the filters (degenerate code, output that never depends on the input, capped trivial\n"
+                    "results; optionally ExecVerify's model-based difficulty filter: data.filters.*,\n"
+                    "data.hardness.*, docs/data.md), trace them and write tasks under DIR/tasks/ with a dataset\n"
+                    "card DIR/README.md that counts every drop. Resumes an interrupted build of the same\n"
+                    "arguments; the same seed gives the same bytes.",
         epilog=BUILD_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("--recipe", required=True, help="built-in recipe name (codereasoner, execverify, "
                        "stepcodereasoner, tiny) or a recipe YAML file")
