@@ -65,6 +65,7 @@ class _Composer(ControlChain):
         self.acc_init = ""  # an accumulator that starts from an input, not from an empty value
         self.counters: set[str] = set()  # loop counters that walk a fixed range, not an input
         self.walk_p, self.count_down_p = 0.6, 0.5  # top-level while loops: walk an input, count an int down
+        self.else_p = 0.35  # an `if` gets an `else` branch (an if-elif 5 points less)
 
     # ---- the seed call ----------------------------------------------------------------------------
     def build_helper(self) -> None:

@@ -34,6 +34,7 @@ class ControlChain:
     acc: str | None
     counters: set[str]
     walk_p: float
+    else_p: float
     count_down_p: float
 
     def seed_expr(self) -> str:
@@ -156,7 +157,7 @@ class ControlChain:
                     break
                 other = self.condition()
             lines += [pad + f"elif {other}:"] + [pad + IND + x for x in self.alt_lines()]
-        if r.random() < (0.35 if kind == "if" else 0.3):
+        if r.random() < (self.else_p if kind == "if" else self.else_p - 0.05):
             lines += [pad + "else:"] + [pad + IND + x for x in self.alt_lines()]
         return lines
 

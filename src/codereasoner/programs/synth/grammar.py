@@ -281,8 +281,11 @@ class Writer:
             if second != first:
                 break
             second = self.apply(fn, op, recv, other, exclude)
-        if self.scale != "small" and result == "B" and other != recv_expr:  # `c.isupper() and c[1:].isupper()`
-            return f"{first} or {second}", result  # is False for every character: `or` keeps the test alive
+        if self.scale != "small" and result == "B":
+            # `c.isupper() and c[1:].isupper()` is False for every character, and two tests joined by `and`
+            # rarely both pass on ordinary inputs: mostly `or`, which keeps the test going both ways
+            joiner = "or" if other != recv_expr or self.rng.random() < 0.8 else "and"
+            return f"{wrap(first)} {joiner} {wrap(second)}", result
         return combine(first, second, result, self.rng), result
 
     def pick(self, ops: list[Op]) -> Op:

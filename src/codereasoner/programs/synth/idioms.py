@@ -13,6 +13,7 @@ degenerate (unused loop variables, dead locals, `x == x`, `return expr == litera
 from __future__ import annotations
 
 from codereasoner.programs.synth import shapes
+from codereasoner.programs.synth.catalogue import OPS
 from codereasoner.programs.synth.compose import _Composer
 from codereasoner.programs.synth.control import IND
 from codereasoner.programs.synth.grammar import ELEM, LOOP_NAMES, _atomic, resolve, wrap
@@ -28,6 +29,7 @@ RAISES = {
 _CHAR_OK = frozenset(("upper", "lower", "swapcase", "casefold", "capitalize", "title", "isalnum", "isalpha",
                       "isascii", "isdecimal", "isdigit", "islower", "isnumeric", "isprintable", "isspace", "istitle",
                       "isupper", "replace", "+", "*", "==", "!=", "<", ">", "<=", ">=", "in", "not in"))
+_CUTS = ("[$small", "[:$small]", "[$span]", "[$idx]", "[$part]", "* $small")  # cut a value to a few items
 _P = {"try": 0.45, "filter": 0.65, "ternary_fold": 0.04, "exit": 0.45, "index_loop": 0.3, "fstring": 0.06,
       "join": 0.5}
 
@@ -48,6 +50,7 @@ class RealComposer(_Composer):
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
         self.walk_p, self.count_down_p = 0.85, 0.7  # loops over inputs, not over fixed ranges
+        self.else_p = 0.6  # an accumulator that only a rare branch fills returns its empty start
         self.conds: set[str] = set()
 
     def receiver(self) -> str:
@@ -124,8 +127,14 @@ class RealComposer(_Composer):
         return f"{v}.{method}({arg!r})" if method in ("startswith", "endswith") else f"{v}.{method}()"
 
     def alt_lines(self) -> list[str]:
-        """The else/elif branch: fold in an input-derived value, not a constant."""
+        """The else/elif branch: fold in an input-derived value, not a constant; a mutating seed's branch
+        makes another change (`xs.append(x)` beside `xs.clear()`), so the branches differ."""
         tag, acc = self.acc_tag, self.acc
+        if self.statement and not self.cfg.call_chain:
+            others = [o for o in OPS if o.result == "-" and o.key != self.op.key and not o.grows
+                      and (o.recv == self.recv or o.recv == "Q" and self.recv in "LW")]
+            if others:
+                return [self.w.apply(self.f, self.w.pick(others), self.recv, self.target, set())]
         if self.statement or tag not in ("S", "I", "L", "W") or self.rng.random() < 0.2:
             return super().alt_lines()
         elem = "I" if tag == "L" else "S" if tag == "W" else tag
@@ -142,13 +151,12 @@ class RealComposer(_Composer):
     def pre_ops(self, ops: list) -> list:  # type: ignore[type-arg]
         """Normalising transforms of an input (lower, strip, replace, sorted...), not a cut to 1-3 items
         that makes every later test of its length or content come out the same."""
-        cuts = ("[$small", "[:$small]", "[$span]", "[$idx]", "* $small")
-        return [o for o in ops if not any(c in o.template for c in cuts)]
+        return [o for o in ops if not any(c in o.template for c in _CUTS)]
 
     def return_ops(self, ops: list, tag: str) -> list:  # type: ignore[type-arg]
-        """Only transforms around the returned value: a query such as `res.isdigit()` or `res.rfind('#')`
-        maps most inputs to one answer."""
-        return [o for o in ops if resolve(o.result, tag) == tag]
+        """Only transforms around the returned value: a query such as `res.isdigit()` or `res.rfind('#')`,
+        or a cut such as `res[1:2]`, maps most inputs to one answer."""
+        return [o for o in self.pre_ops(ops) if resolve(o.result, tag) == tag]
 
     # ---- small pieces -----------------------------------------------------------------------------
     def variant(self, expr: str, tag: str) -> str:
@@ -254,8 +262,10 @@ class RealComposer(_Composer):
 
     # ---- hooks ------------------------------------------------------------------------------------
     def idiom_seed_lines(self) -> list[str] | None:
-        if self.statement and not self.kinds and not self.op.slots[1:] and self.cfg.nested:
-            raise _Retry  # `xs.clear(); xs.clear()` or `xs.reverse(); xs.reverse()`: nothing to read
+        tested = any(k.startswith("if") for k in self.kinds)
+        if self.statement and (self.op.method == "clear" and not tested
+                               or not self.kinds and not self.op.slots[1:] and self.cfg.nested):
+            raise _Retry  # an unconditional `xs.clear()`, `xs.reverse(); xs.reverse()`: nothing to read
         if self.statement:
             if self.cfg.call_chain or not self.may_raise():
                 return None

@@ -34,7 +34,7 @@ def clean_input(c: RealComposer, main: str) -> list[str]:
             k = w.lit_int(0, 5)
             return [f"{main} = [{v} for {v} in {main} if {v} {r.choice(('>', '<', '!=', '>='))} {k}]"]
         preds = w.extra_ops("S", bool_only=True)
-        preds = [o for o in preds if o.template.startswith("$r.is")]
+        preds = [o for o in preds if o.method in ("isalpha", "isalnum", "islower")]  # keep part of most strings
         if tag == "S" and preds:
             w.extras += 1
             w.used.append("str.join") if "str.join" not in w.used else None
