@@ -20,6 +20,7 @@ COMMANDS = [
     "evaluate",
     "export",
     "quickstart",
+    "experiment",
     "list_cmd",
 ]
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from codereasoner.execution import ExecutorLike
 
 OWNED = ("final", "final.tmp", "checkpoint-*", "selection.json", "log.jsonl", "validation.jsonl", "test.json",
-         "runs")
+         "timing.json", "runs")
 
 
 def rl_tasks(tasks: Sequence[Task], rec: Recipe) -> list[Task]:

@@ -29,7 +29,7 @@ def difference(a: Evaluation, b: Evaluation) -> dict[str, Any]:
     return {"points": round(100 * (a.accuracy - b.accuracy), 2), "ci95": [round(100 * lo, 2), round(100 * hi, 2)]}
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -41,7 +41,7 @@ def _pyplot() -> Any:
 def bar_plot(rows: Sequence[tuple[str, float, float, float]], path: Path, title: str,
              ylabel: str = "test accuracy (greedy)") -> Path:
     """One bar per (label, value, lo, hi) with its 95 % interval as an error bar."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(4.0, 1.3 * len(rows) + 1.5), 3.6))
     labels = [r[0] for r in rows]
     values = [r[1] for r in rows]
@@ -61,7 +61,7 @@ def bar_plot(rows: Sequence[tuple[str, float, float, float]], path: Path, title:
 def line_plot(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: Path, title: str,
               xlabel: str, ylabel: str, marker: str = "o") -> Path:
     """One line per labelled (xs, ys)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for label, (xs, ys) in series.items():
         if xs:

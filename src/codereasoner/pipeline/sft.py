@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from codereasoner.execution import ExecutorLike
 
 OWNED = ("final", "final.tmp", "checkpoint-*", "model0", "samples.jsonl", "log.jsonl", "validation.jsonl",
-         "test.json", "runs")
+         "test.json", "timing.json", "runs")
 
 
 def with_steps(rec: Recipe, steps: int | None) -> Recipe:

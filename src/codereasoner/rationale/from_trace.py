@@ -229,10 +229,10 @@ def completion_from_trace(task: Task, run: Run, *, style: str | None = None, con
     """The whole completion: the kind's gold answer in `style`, its <reasoning> blocks filled from the trace."""
     kind = get_kind(task.kind)
     style = style or str(task.meta.get("style") or kind.styles[0])
-    if concise and "minimal" in kind.styles:
-        answer = kind.format_answer(task, "minimal").strip()
+    minimal = kind.format_answer(task, "minimal").strip() if concise and "minimal" in kind.styles else ""
+    if minimal and "<answer>" not in minimal:  # kinds whose minimal answer is the bare value (output, input)
         return f"<reasoning>\n{chain(task, run, concise=True, max_events=max_events)}\n</reasoning>\n" \
-               f"<answer>\n{answer}\n</answer>"
+               f"<answer>\n{minimal}\n</answer>"
     gold = kind.format_answer(task, style)
     blocks = _EMPTY_REASONING.findall(gold)
     if task.kind == "anchors":

@@ -29,7 +29,7 @@ from codereasoner.tasks.answers import (
     parse_literal,
     same_value,
 )
-from codereasoner.tasks.base import Parsed, TaskKind, make_task, reasoning_block, split_call, unparsable
+from codereasoner.tasks.base import Parsed, TaskKind, answer_block, make_task, split_call, unparsable
 from codereasoner.tasks.output import perturb_value
 
 
@@ -61,7 +61,7 @@ def print_matches(expected: str, got: str) -> bool:
 @TASK_KINDS.register("anchors")
 class Anchors(TaskKind):
     name = "anchors"
-    styles = ("stepcodereasoner",)
+    styles = ("stepcodereasoner", "minimal")
 
     def derive(self, program: Program) -> Program | None:
         parts = split_call(program.call)
@@ -126,15 +126,21 @@ class Anchors(TaskKind):
         return ""
 
     def render(self, task: Task, style: str) -> str:
-        if style != "stepcodereasoner":
+        if style not in self.styles:
             raise ValueError(f"task kind 'anchors' has no prompt style {style!r}")
         q = task.question
         code = task.code.rstrip("\n")
+        if style == "minimal":  # the tiny model's register: the instrumented code and the call, no instructions
+            if q["mode"] == "output":
+                return prompts.fill(prompts.OUTPUT_MINIMAL, code=code, call=f"{q['func']}({q['input']})")
+            return prompts.fill(prompts.INPUT_MINIMAL, code=code, func=q["func"], output=q["output"])
         if q["mode"] == "output":
             return prompts.fill(prompts.STEP_OUTPUT_USER, code=code, func=q["func"], args=q["input"])
         return prompts.fill(prompts.STEP_INPUT_USER, code=code, func=q["func"], output=q["output"])
 
     def system(self, task: Task, style: str) -> str | None:
+        if style == "minimal":
+            return None
         return prompts.STEP_OUTPUT_SYSTEM if task.question["mode"] == "output" else prompts.STEP_INPUT_SYSTEM
 
     def format_answer(self, task: Task, style: str, answer: Any = None) -> str:
@@ -142,13 +148,13 @@ class Anchors(TaskKind):
         q = task.question
         blocks = []
         if q["mode"] == "input":
-            blocks.append(reasoning_block(gold["input"], "input"))
-        blocks += [reasoning_block(line, "print") for line in gold["prints"]]
+            blocks.append(answer_block(gold["input"], "input", style))
+        blocks += [answer_block(line, "print", style) for line in gold["prints"]]
         if q["mode"] == "output":
             final = f"assert {q['func']}({q['input']}) == {gold['result']}"
         else:
             final = f"assert {q['func']}({gold['input']}) == {q['output']}"
-        blocks.append(reasoning_block(final))
+        blocks.append(answer_block(final, "answer", style))
         return "\n".join(blocks)
 
     def parse(self, completion: str, task: Task) -> Parsed:

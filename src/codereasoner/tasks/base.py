@@ -173,6 +173,11 @@ def reasoning_block(content: str, tag: str = "answer") -> str:
     return f"<reasoning>\n</reasoning>\n<{tag}>\n{content}\n</{tag}>"
 
 
+def answer_block(content: str, tag: str = "answer", style: str = "") -> str:
+    """`reasoning_block`, except in the "minimal" style (the tiny model's), where no empty reasoning precedes."""
+    return f"<{tag}>\n{content}\n</{tag}>" if style == "minimal" else reasoning_block(content, tag)
+
+
 def task_id(program: Program, kind: str, index: int) -> str:
     return f"{program.id}/{kind}/{index}"
 

@@ -564,3 +564,7 @@ assert {func}(??) == {output}
 
 OUTPUT_MINIMAL = "{code}\n>>> {call}\n"
 INPUT_MINIMAL = "{code}\n>>> {func}(??) == {output}\n"
+# whitebox: numbered code, the call, one short line per question: "next L#k" (the line after the k-th run of
+# line L) or "VAR@L#k" (VAR's value; type after it); the answer lines as in the execverify style.
+WHITEBOX_MINIMAL_NEXT = "next {line}#{occurrence}"
+WHITEBOX_MINIMAL_STATE = "{var}@{line}#{occurrence}"

@@ -26,7 +26,7 @@ from codereasoner.tasks.answers import (
     same_value,
     split_assertion,
 )
-from codereasoner.tasks.base import Parsed, TaskKind, literal_result_call, make_task, reasoning_block
+from codereasoner.tasks.base import Parsed, TaskKind, answer_block, literal_result_call, make_task
 from codereasoner.tasks.output import perturb_value
 from codereasoner.tasks.selection import pick
 
@@ -34,7 +34,7 @@ from codereasoner.tasks.selection import pick
 @TASK_KINDS.register("whitebox")
 class WhiteBox(TaskKind):
     name = "whitebox"
-    styles = ("execverify",)
+    styles = ("execverify", "minimal")
     white_box = True
 
     def questions(self, program: Program, run: Run, rng: random.Random, *, recipe: str,
@@ -60,9 +60,14 @@ class WhiteBox(TaskKind):
         yield make_task(self, program, run, 0, question, {"output": run.result, "items": answers}, recipe=recipe)
 
     def render(self, task: Task, style: str) -> str:
-        if style != "execverify":
+        if style not in self.styles:
             raise ValueError(f"task kind 'whitebox' has no prompt style {style!r}")
         q = task.question
+        if style == "minimal":  # the tiny model's register: same questions and answer lines, few tokens
+            asked = [prompts.fill(prompts.WHITEBOX_MINIMAL_NEXT if item["kind"] == "next_line" else
+                                  prompts.WHITEBOX_MINIMAL_STATE, line=str(item["line"]),
+                                  occurrence=str(item["occurrence"]), var=item.get("var", "")) for item in q["items"]]
+            return "\n".join([prompts.numbered(task.code.rstrip("\n")), f">>> {q['func']}({q['input']})", *asked, ""])
         code = f"{task.code.rstrip(chr(10))}\n\nassert {q['func']}({q['input']}) == ????\n"
         asked = ["Question1: Fill the assertion statement."]
         for i, item in enumerate(q["items"], 2):
@@ -77,7 +82,7 @@ class WhiteBox(TaskKind):
         return "\n\n".join(blocks)
 
     def system(self, task: Task, style: str) -> str | None:
-        return prompts.EXECVERIFY_SYSTEM
+        return prompts.EXECVERIFY_SYSTEM if style == "execverify" else None
 
     def format_answer(self, task: Task, style: str, answer: Any = None) -> str:
         gold = task.answer if answer is None else answer
@@ -89,7 +94,7 @@ class WhiteBox(TaskKind):
                 out.append(lines[a - 1].strip() if isinstance(a, int) and 1 <= a <= len(lines) else str(a))
             else:
                 out.append(st.state_answer_text(a) if isinstance(a, dict) else str(a))
-        return reasoning_block("\n".join(out))
+        return answer_block("\n".join(out), style=style)
 
     def parse(self, completion: str, task: Task) -> Parsed:
         region = extract_tag(completion, "answer")
