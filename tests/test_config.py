@@ -71,3 +71,11 @@ def test_benchmarks_root_follows_the_environment_variable(tmp_path, monkeypatch)
     assert find_benchmark(CRUXEVAL) == tmp_path / "cruxeval" / "cruxeval.jsonl"
     monkeypatch.setenv("CODEREASONER_BENCHMARKS", str(tmp_path / "elsewhere"))
     assert find_benchmark(CRUXEVAL) is None
+
+
+def test_benchmarks_root_defaults_to_the_user_cache(tmp_path, monkeypatch):
+    from codereasoner.config import benchmarks_root
+
+    monkeypatch.delenv("CODEREASONER_BENCHMARKS", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert benchmarks_root() == tmp_path / "codereasoner" / "benchmarks"  # never a sibling folder of the checkout

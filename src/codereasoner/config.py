@@ -181,17 +181,13 @@ BENCHMARKS_ENV = "CODEREASONER_BENCHMARKS"
 def benchmarks_root() -> Path:
     """The folder holding benchmark data (cruxeval/, reval/, ...), used by decontamination and evaluation.
 
-    $CODEREASONER_BENCHMARKS when set; else the first `shared/benchmarks` folder above the working
-    directory or above this package (a checkout beside its shared data); else `../shared/benchmarks`.
+    $CODEREASONER_BENCHMARKS when set; else the user cache, $XDG_CACHE_HOME/codereasoner/benchmarks
+    (default ~/.cache/codereasoner/benchmarks), which `codereasoner benchmarks fetch` fills.
     """
     import os
 
     env = os.environ.get(BENCHMARKS_ENV)
     if env:
         return Path(env)
-    for start in (Path.cwd(), Path(__file__).resolve().parent):
-        for parent in (start, *start.parents):
-            candidate = parent / "shared" / "benchmarks"
-            if candidate.is_dir():
-                return candidate
-    return Path.cwd().parent / "shared" / "benchmarks"
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "codereasoner" / "benchmarks"

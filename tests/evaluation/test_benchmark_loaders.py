@@ -38,9 +38,9 @@ def test_cruxeval_gold_scores_100(benchmarks_dir, executor, kind, mode):
 
 
 @pytest.mark.parametrize("kind", ["output", "input"])
-def test_lcb_gold_scores_100(benchmarks_dir, executor, kind):
+def test_lcb_gold_scores_100(benchmark_file, executor, kind):
     bench = BENCHMARKS.get("lcb_exec")()
-    tasks = bench.load(benchmarks_dir / "livecodebench_execution", task=kind)
+    tasks = bench.load(benchmark_file("livecodebench_execution/execution-v2.reconstructed.jsonl").parent, task=kind)
     assert len(tasks) == 459 and tasks[0].question["function_name"] == "distinctDifferenceArray"
     tasks = tasks[:80]
     answer = (lambda t: t.answer) if kind == "output" else (lambda t: t.call)
@@ -48,9 +48,9 @@ def test_lcb_gold_scores_100(benchmarks_dir, executor, kind):
     assert report.metrics["pass@1"] == 100.0, [v.detail for v in report.verdicts if not v.correct][:3]
 
 
-def test_lcb_output_answer_repeating_the_call_is_dropped_not_run(benchmarks_dir, executor):
+def test_lcb_output_answer_repeating_the_call_is_dropped_not_run(benchmark_file, executor):
     bench = BENCHMARKS.get("lcb_exec")()
-    task = bench.load(benchmarks_dir / "livecodebench_execution", task="output")[0]
+    task = bench.load(benchmark_file("livecodebench_execution/execution-v2.reconstructed.jsonl").parent, task="output")[0]
     gens = [Generation(task.id, (f"{task.call}", task.answer, "0"))]
     report = bench.score([task], gens, mode="official", executor=executor)
     assert report.meta["scored"][task.id] == [True, False]  # today's rule: the copied call is dropped
@@ -91,11 +91,11 @@ def _reval_gold_text(task) -> str:
     return task.answer
 
 
-def test_reval_counts_and_gold_answers(benchmarks_dir, executor):
+def test_reval_counts_and_gold_answers(benchmark_file, executor):
     bench = BENCHMARKS.get("reval")()
     reports = []
     for kind, count in (("coverage", 3152), ("state", 3152), ("path", 3152), ("output", 690)):
-        tasks = bench.load(benchmarks_dir / "reval", task=kind)
+        tasks = bench.load(benchmark_file("reval/reval_ground_truth.derived.jsonl").parent, task=kind)
         assert len(tasks) == count
         humaneval = [t for t in tasks if t.question["humaneval"]]
         # model text as REval sees it: the answer, then the closing tag the stop word leaves behind

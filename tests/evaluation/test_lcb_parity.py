@@ -20,8 +20,9 @@ def _same_on(report, published) -> bool:
 
 @pytest.mark.parametrize("run", ["codellama-7b_temp0.2_output",
                                  pytest.param("gpt-4-0613+cot_temp0.2_output", marks=pytest.mark.slow)])
-def test_published_runs_rescored(benchmarks_dir, executor, run):
-    root = benchmarks_dir / "livecodebench_execution"
+def test_published_runs_rescored(benchmark_file, executor, run):
+    root = benchmark_file("livecodebench_execution/cruxeval-lcb").parent
+    benchmark_file("livecodebench_execution/execution-v2.reconstructed.jsonl")
     bench = BENCHMARKS.get("lcb_exec")()
     tasks = bench.load(root, task="output")
     gens = load_generations(root / "cruxeval-lcb" / "model_generations" / run / "generations.json")

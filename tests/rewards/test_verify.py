@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from codereasoner.config import benchmarks_root
 from codereasoner.records import Run, RunStatus, VerdictStatus
 from codereasoner.rewards.official import cruxeval_task, official_counts
 from codereasoner.rewards.verify import averify_batch, verify, verify_batch
 
-CRUX = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "cruxeval"
+CRUX = benchmarks_root() / "cruxeval"  # tests/conftest.py points $CODEREASONER_BENCHMARKS at the data it finds
 
 
 def rows() -> list[dict]:
+    if not (CRUX / "cruxeval.jsonl").is_file():
+        pytest.skip(f"no CRUXEval data in {CRUX}: run `codereasoner benchmarks fetch cruxeval`")
     return [json.loads(line) for line in (CRUX / "cruxeval.jsonl").read_text().splitlines()]
 
 
@@ -165,6 +167,7 @@ def test_async_matches_sync(executor):
 
 
 def _published(kind: str) -> tuple[dict, dict]:
+    rows()  # skips without the data
     gens = json.loads((CRUX / "samples" / f"codellama-7b_temp0.2_{kind}_generations.json").read_text())
     scored = json.loads((CRUX / "samples" / f"sample_scored_codellama-7b_temp0.2_{kind}.json").read_text())
     return gens, scored

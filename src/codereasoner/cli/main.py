@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# (module under codereasoner.cli, help) — the order is the order `--help` lists them in.
+# Modules under codereasoner.cli, in the order `--help` lists them.
 COMMANDS = [
     "execute",
     "verify",
@@ -21,6 +21,7 @@ COMMANDS = [
     "export",
     "quickstart",
     "experiment",
+    "benchmarks",
     "list_cmd",
 ]
 
@@ -38,13 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"codereasoner {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"codereasoner.cli.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"codereasoner.cli.{name}":
-                continue  # a subcommand not built yet
-            raise
-        module.add_parser(sub)
+        importlib.import_module(f"codereasoner.cli.{name}").add_parser(sub)
     return parser
 
 

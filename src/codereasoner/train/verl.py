@@ -209,21 +209,3 @@ def register_verl() -> None:
     if ESTIMATOR not in core_algos.ADV_ESTIMATOR_REGISTRY:
         core_algos.register_adv_est(ESTIMATOR)(bilevel_grpo_estimator)
 
-
-def verl_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("verl") is not None
-
-
-def read_task_jsonl(paths: Iterable[str | Path]) -> list[Task]:
-    """Task records from JSONL files (a data directory's tasks/*.jsonl)."""
-    from codereasoner.jsonl import BadLine, read_records
-
-    tasks: list[Task] = []
-    for path in paths:
-        for item in read_records(path, Task):
-            if isinstance(item, BadLine):
-                raise ValueError(item.error)
-            tasks.append(item)
-    return tasks

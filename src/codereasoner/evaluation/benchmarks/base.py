@@ -45,7 +45,8 @@ class Benchmark(ABC):
         if self.hub_name is not None:
             return None
         raise FileNotFoundError(
-            f"{self.name}: no data at {default}; pass --data PATH or set ${ENV_VAR}. {self.where_to_get}"
+            f"{self.name}: no data at {default}; run `codereasoner benchmarks fetch {self.name}`, pass --data PATH "
+            f"or set ${ENV_VAR}. {self.where_to_get}"
         )
 
     def rows(self, path: str | Path | None, read: Callable[[Path], list[dict]]) -> list[dict]:

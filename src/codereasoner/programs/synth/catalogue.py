@@ -383,7 +383,3 @@ PAIRS: tuple[str, ...] = tuple(dict.fromkeys(op.key for op in OPS))  # "type.met
 BY_PAIR: dict[str, tuple[Op, ...]] = {p: tuple(o for o in OPS if o.key == p) for p in PAIRS}
 TYPES: tuple[str, ...] = tuple(_TABLE)
 
-
-def pairs_of(types: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """The catalogue pairs of the given ExecVerify types (all when empty)."""
-    return tuple(p for p in PAIRS if not types or p.split(".", 1)[0] in types)
