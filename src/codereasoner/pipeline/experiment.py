@@ -183,7 +183,8 @@ def run_experiment(out_dir: str | Path, claims: Sequence[str] = (), *, seeds: Se
     with lock(out):
         summaries = {}
         for name in names:
-            claim = replace(CLAIMS[name], **(sizes or {}))
+            sized: dict[str, Any] = dict(sizes or {})
+            claim = replace(CLAIMS[name], **sized)
             results = run_claim(claim, out / name, seeds, overrides=overrides, threads=threads, progress=progress)
             summaries[name] = summarise(claim, results, out / name, seeds)
         return write_results(out, summaries, list(seeds), list(overrides))

@@ -69,7 +69,7 @@ def quickstart(out_dir: str | Path, recipe: str = "tiny", *, threads: int = 2, p
         clock.lap("data", programs=n_programs, tasks=summary.total_tasks, **split.counts())
         steps = {"sft": rec.train.sft.max_steps, "grpo": rec.train.sft.max_steps + rec.train.grpo.max_steps}
         steps["sft_matched"] = steps["grpo"]
-        common = {"validation": split.validation, "overwrite": overwrite, "progress": progress}
+        common: dict[str, Any] = {"validation": split.validation, "overwrite": overwrite, "progress": progress}
         with Executor(workers=1) as executor:
             models = {"sft": sft_stage(split.sft, rec, out / "sft", executor=executor, **common)}
             clock.lap("sft", steps=steps["sft"])
