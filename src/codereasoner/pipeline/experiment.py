@@ -80,7 +80,9 @@ CLAIMS = {c.name: c for c in (
           treatment=Arm("grpo_whitebox", "GRPO, white-box reward", after_sft=True,
                         overrides=("reward.name=whitebox",)),
           reference=(SFT_REFERENCE,),
-          overrides=(*MINI, "data.kinds=[whitebox]", "data.questions_per_program=1", "train.grpo.max_steps=100",
+          # the tiny register's programs are short: ExecVerify's structural filter (loop or >= 5 lines) is off
+          overrides=(*MINI, "data.kinds=[whitebox]", "data.questions_per_program=1", "data.structural_filter=false",
+                     "train.grpo.max_steps=100",
                      "train.grpo.max_completion_length=64", "train.eval_max_new_tokens=64"), programs=8000),
     Claim("bilevel_vs_grpo", "StepCodeReasoner", "Bi-Level GRPO (per-anchor advantages) beats plain GRPO on the "
           "same anchor reward for the final answer",
