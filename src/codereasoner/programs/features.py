@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from codereasoner.programs.inputs import parse_call_args
@@ -68,10 +69,6 @@ def _is_index_loop(node: ast.expr) -> bool:
 _CONSTANT_OPS = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.BitAnd, ast.BitOr, ast.BitXor)
 
 
-def _reads(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
 def _targets(node: ast.expr) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not n.id.startswith("_")}
 
@@ -92,44 +89,93 @@ def degenerate_constructs(code: str) -> frozenset[str]:
     - identical_operands: `x == x`, `a and a`, `x - x`, ... (but not `x + x` or `x * x`: doubling and squaring);
     - literal_compare_return: `return <expr> <cmp> <literal>`: the result is a bool read off one comparison.
 
-    Code that does not parse gives {"unparsable"}.
+    Code that does not parse gives {"unparsable"}. One pass over the tree (the synthesizer checks every
+    function it writes, so this is on the data build's hot path).
     """
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError):
         return frozenset({"unparsable"})
     found: set[str] = set()
-    for node in ast.walk(tree):
+    _Scan(found).loads(tree)
+    return frozenset(found)
+
+
+class _Scan:
+    """Names read under each node, bottom-up, with the checks that need them along the way."""
+
+    def __init__(self, found: set[str]) -> None:
+        self.found = found
+        self.stores: set[str] = set()  # names assigned in the function being scanned
+        self.loops: set[str] = set()  # loop / comprehension targets there
+
+    def loads(self, node: ast.AST) -> set[str]:
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                return {node.id}
+            if isinstance(node.ctx, ast.Store):
+                self.stores.add(node.id)
+            return set()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self.function(node)
         if isinstance(node, ast.For):
-            body = _reads(ast.Module(body=node.body + node.orelse, type_ignores=[]))
+            self.loops |= _targets(node.target)
+            self.loads(node.target)
+            body = self.union(node.body + node.orelse)
             if _targets(node.target) - body:
-                found.add("unused_loop_var")
-        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-            used = set().union(*(_reads(p) for p in parts), *(_reads(c) for g in node.generators for c in g.ifs),
-                               *(_reads(g.iter) for g in node.generators[1:]))
-            if any(_targets(g.target) - used for g in node.generators):
-                found.add("unused_loop_var")
-        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+                self.found.add("unused_loop_var")
+            return body | self.loads(node.iter)
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return self.comprehension(node)
+        self.check(node)
+        return self.union(ast.iter_child_nodes(node))
+
+    def union(self, nodes: Iterable[ast.AST]) -> set[str]:
+        out: set[str] = set()
+        for child in nodes:
+            out |= self.loads(child)
+        return out
+
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+        outer = self.stores, self.loops
+        self.stores, self.loops = set(), set()
+        defaults = [d for d in [*node.args.defaults, *node.args.kw_defaults] if d is not None]
+        reads = self.union([*defaults, *node.decorator_list, *node.body])
+        params = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
+        if self.stores - params - self.loops - reads - {"_"}:
+            self.found.add("dead_local")
+        self.stores, self.loops = outer[0] | self.stores, outer[1] | self.loops  # an outer def sees inner names
+        return reads
+
+    def comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> set[str]:
+        parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        used = self.union(parts)
+        reads = set(used)
+        for i, gen in enumerate(node.generators):
+            self.loops |= _targets(gen.target)
+            self.loads(gen.target)
+            iter_reads = self.loads(gen.iter)
+            if_reads = self.union(gen.ifs)
+            used |= if_reads | (iter_reads if i else set())
+            reads |= iter_reads | if_reads
+        if any(_targets(g.target) - used for g in node.generators):
+            self.found.add("unused_loop_var")
+        return reads
+
+    def check(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
             if ast.dump(node.left) == ast.dump(node.comparators[0]):
-                found.add("identical_operands")
+                self.found.add("identical_operands")
         elif isinstance(node, ast.BoolOp):
             dumps = [ast.dump(v) for v in node.values]
             if len(set(dumps)) < len(dumps):
-                found.add("identical_operands")
+                self.found.add("identical_operands")
         elif isinstance(node, ast.BinOp) and isinstance(node.op, _CONSTANT_OPS):
             if ast.dump(node.left) == ast.dump(node.right):
-                found.add("identical_operands")
+                self.found.add("identical_operands")
         elif isinstance(node, ast.Return) and isinstance(node.value, ast.Compare):
             if any(_is_literal(c) for c in [node.value.left, *node.value.comparators]):
-                found.add("literal_compare_return")
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            params = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
-            stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-            loops = set().union(*(_targets(n.target) for n in ast.walk(node) if isinstance(n, (ast.For, ast.comprehension))))
-            if stored - params - loops - _reads(node) - {"_"}:
-                found.add("dead_local")
-    return frozenset(found)
+                self.found.add("literal_compare_return")
 
 
 def string_arguments(call: str) -> list[str]:

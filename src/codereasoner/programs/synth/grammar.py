@@ -331,6 +331,13 @@ def skeleton(code: str, names: set[str]) -> str:
     """`code` with the given identifiers renamed v0, v1, ... by first appearance (not after `.` or in quotes)."""
     if not names:
         return code
-    pattern = re.compile(r"(?<![.\w'\"])(" + "|".join(sorted(names, key=len, reverse=True)) + r")(?![\w'\"])")
     order: dict[str, str] = {}
-    return pattern.sub(lambda m: order.setdefault(m.group(1), f"v{len(order)}"), code)
+
+    def rename(m: re.Match[str]) -> str:
+        name = m.group(1)
+        return order.setdefault(name, f"v{len(order)}") if name in names else name
+
+    return _IDENTIFIER.sub(rename, code)
+
+
+_IDENTIFIER = re.compile(r"(?<![.\w'\"])([A-Za-z_]\w*)(?![\w'\"])")  # a whole name, not an attribute

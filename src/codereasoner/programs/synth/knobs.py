@@ -11,7 +11,7 @@ comprehensions, ternaries, try/except, break/continue, f-strings, index loops, s
 inputs (`inputs.NATURAL`), and `lcb_share` mixes in LiveCodeBench-style algorithmic functions (`lcb.py`).
 `scale="paper"` keeps ExecVerify's input recipe verbatim with the same code idioms; `scale="small"` keeps
 values short (ints 0–9, strings of 1–4 letters) and the plain knob-only code, so a 1–5M-parameter model can
-learn it.
+learn it. docs/synthesis.md describes every knob and what the realistic scales write.
 """
 
 from __future__ import annotations
