@@ -1,9 +1,10 @@
 """Stage 2 (programs): what a function's source and a call's text show, read with `ast` (nothing runs).
 
-`code_features` (method calls, real-code constructs, lines), `degenerate_constructs` (what real code rarely
-has: unused loop variables, dead locals, `x == x`, `return expr == literal`) and `string_arguments` are the
-static half of `stats` (realism measures); the synthesizer also uses `degenerate_constructs` to reject what
-it wrote, so one definition serves the measure, the synthesizer and the data filters.
+`analyze` reads one function in a single parse and pass: its method calls, real-code constructs and lines
+(`code_features`) and what real code rarely has — unused loop variables, dead locals, `x == x`,
+`return expr == literal` (`degenerate_constructs`). With `string_arguments` this is the static half of
+`stats` (realism measures); the synthesizer uses `degenerate_constructs` to reject what it wrote, so one
+definition serves the measure, the synthesizer and the data filters.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from codereasoner.programs.inputs import parse_call_args
@@ -18,46 +20,6 @@ from codereasoner.programs.inputs import parse_call_args
 TARGETED = ("comprehension", "ternary", "try", "break_continue", "fstring")  # issue targets: >= half the reference
 CONSTRUCTS = TARGETED + ("slicing", "while", "index_loop", "lambda", "recursion", "helper")
 DEGENERATE = ("unused_loop_var", "dead_local", "identical_operands", "literal_compare_return")
-
-def code_features(code: str) -> tuple[Counter[str], frozenset[str], int]:
-    """(method-call names with counts, constructs present, non-blank lines) of one function's source."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
-        return Counter(), frozenset(), 0
-    methods: Counter[str] = Counter()
-    found: set[str] = set()
-    defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            methods[node.func.attr] += 1
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            found.add("comprehension")
-        elif isinstance(node, ast.IfExp):
-            found.add("ternary")
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            found.add("try")
-        elif isinstance(node, (ast.Break, ast.Continue)):
-            found.add("break_continue")
-        elif isinstance(node, ast.JoinedStr):
-            found.add("fstring")
-        elif isinstance(node, ast.Slice):
-            found.add("slicing")
-        elif isinstance(node, ast.While):
-            found.add("while")
-        elif isinstance(node, ast.Lambda):
-            found.add("lambda")
-        elif isinstance(node, ast.For) and _is_index_loop(node.iter):
-            found.add("index_loop")
-    if len(defs) > 1:
-        found.add("helper")
-    for d in defs:
-        if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == d.name
-               for n in ast.walk(d)):
-            found.add("recursion")
-    lines = sum(1 for line in code.splitlines() if line.strip())
-    return methods, frozenset(found), lines
-
 
 def _is_index_loop(node: ast.expr) -> bool:
     """`range(len(x))`, `range(1, len(x))`, ...: a loop over positions rather than items."""
@@ -81,6 +43,36 @@ def _is_literal(node: ast.expr) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What one parse of a function's source shows (`analyze`)."""
+
+    methods: Counter[str]  # `x.name(...)` calls by name
+    constructs: frozenset[str]  # CONSTRUCTS present
+    lines: int  # non-blank lines
+    degenerate: frozenset[str]  # DEGENERATE present, or {"unparsable"}
+
+
+def analyze(code: str) -> Analysis:
+    """Method calls, constructs, lines and degenerate constructs of `code`, in one parse and one pass."""
+    lines = sum(1 for line in code.splitlines() if line.strip())
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return Analysis(Counter(), frozenset(), 0, frozenset({"unparsable"}))
+    scan = _Scan()
+    scan.loads(tree)
+    if scan.defs > 1:
+        scan.constructs.add("helper")
+    return Analysis(scan.methods, frozenset(scan.constructs), lines, frozenset(scan.found))
+
+
+def code_features(code: str) -> tuple[Counter[str], frozenset[str], int]:
+    """(method-call names with counts, constructs present, non-blank lines) of one function's source."""
+    a = analyze(code)
+    return (a.methods, a.constructs, a.lines) if "unparsable" not in a.degenerate else (Counter(), frozenset(), 0)
+
+
 def degenerate_constructs(code: str) -> frozenset[str]:
     """Constructs real code rarely has, found by `ast` (one definition for measuring and filtering):
 
@@ -89,36 +81,55 @@ def degenerate_constructs(code: str) -> frozenset[str]:
     - identical_operands: `x == x`, `a and a`, `x - x`, ... (but not `x + x` or `x * x`: doubling and squaring);
     - literal_compare_return: `return <expr> <cmp> <literal>`: the result is a bool read off one comparison.
 
-    Code that does not parse gives {"unparsable"}. One pass over the tree (the synthesizer checks every
-    function it writes, so this is on the data build's hot path).
+    Code that does not parse gives {"unparsable"}. (The synthesizer checks every function it writes, so this
+    is on the data build's hot path: one pass over the tree.)
     """
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
-        return frozenset({"unparsable"})
-    found: set[str] = set()
-    _Scan(found).loads(tree)
-    return frozenset(found)
+    return analyze(code).degenerate
+
+
+_CONSTRUCT_OF: dict[type, str] = {
+    ast.ListComp: "comprehension", ast.SetComp: "comprehension", ast.DictComp: "comprehension",
+    ast.GeneratorExp: "comprehension", ast.IfExp: "ternary", ast.Try: "try", ast.Break: "break_continue",
+    ast.Continue: "break_continue", ast.JoinedStr: "fstring", ast.Slice: "slicing", ast.While: "while",
+    ast.Lambda: "lambda",
+}
+if hasattr(ast, "TryStar"):
+    _CONSTRUCT_OF[ast.TryStar] = "try"
 
 
 class _Scan:
-    """Names read under each node, bottom-up, with the checks that need them along the way."""
+    """One pass: names read under each node (bottom-up), the degenerate checks that need them, and the
+    method calls and constructs of `code_features`."""
 
-    def __init__(self, found: set[str]) -> None:
-        self.found = found
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+        self.methods: Counter[str] = Counter()
+        self.constructs: set[str] = set()
+        self.defs = 0
         self.stores: set[str] = set()  # names assigned in the function being scanned
         self.loops: set[str] = set()  # loop / comprehension targets there
+        self.calls: set[str] = set()  # plain names called there (recursion)
 
     def loads(self, node: ast.AST) -> set[str]:
+        kind = _CONSTRUCT_OF.get(type(node))
+        if kind:
+            self.constructs.add(kind)
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
                 return {node.id}
             if isinstance(node.ctx, ast.Store):
                 self.stores.add(node.id)
             return set()
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                self.methods[node.func.attr] += 1
+            elif isinstance(node.func, ast.Name):
+                self.calls.add(node.func.id)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return self.function(node)
         if isinstance(node, ast.For):
+            if _is_index_loop(node.iter):
+                self.constructs.add("index_loop")
             self.loops |= _targets(node.target)
             self.loads(node.target)
             body = self.union(node.body + node.orelse)
@@ -137,14 +148,21 @@ class _Scan:
         return out
 
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-        outer = self.stores, self.loops
-        self.stores, self.loops = set(), set()
-        defaults = [d for d in [*node.args.defaults, *node.args.kw_defaults] if d is not None]
-        reads = self.union([*defaults, *node.decorator_list, *node.body])
-        params = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
+        self.defs += 1
+        outer = self.stores, self.loops, self.calls
+        self.stores, self.loops, self.calls = set(), set(), set()
+        args = node.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs, *filter(None, (args.vararg, args.kwarg))]
+        extra = [*args.defaults, *args.kw_defaults, *node.decorator_list, node.returns,
+                 *(a.annotation for a in every)]
+        reads = self.union([n for n in extra if n is not None] + node.body)
+        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
         if self.stores - params - self.loops - reads - {"_"}:
             self.found.add("dead_local")
-        self.stores, self.loops = outer[0] | self.stores, outer[1] | self.loops  # an outer def sees inner names
+        if node.name in self.calls:
+            self.constructs.add("recursion")
+        # an outer function sees its inner functions' names
+        self.stores, self.loops, self.calls = outer[0] | self.stores, outer[1] | self.loops, outer[2] | self.calls
         return reads
 
     def comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> set[str]:

@@ -36,6 +36,7 @@ from codereasoner.programs.features import (
     CONSTRUCTS,
     DEGENERATE,
     TARGETED,
+    analyze,
     code_features,
     degenerate_constructs,
     string_arguments,
@@ -43,7 +44,7 @@ from codereasoner.programs.features import (
 from codereasoner.programs.inputs import mutate_call, parse_call_args
 from codereasoner.records import Program, Run
 
-__all__ = ["CONSTRUCTS", "DEGENERATE", "TARGETED", "Check", "Realism", "check_targets", "code_features",
+__all__ = ["CONSTRUCTS", "DEGENERATE", "TARGETED", "Check", "Realism", "analyze", "check_targets", "code_features",
            "degenerate_constructs", "independence_calls", "independence_results", "independent_functions",
            "is_trivial", "jensen_shannon", "load_cruxeval", "measure", "output_type", "realism",
            "string_arguments"]
@@ -218,10 +219,11 @@ def measure(programs: Sequence[Program], runs: Sequence[Run] | None = None, *,
     degenerate: Counter[str] = Counter()
     lines: list[tuple[int, int]] = []
     for code, p in by_code.items():
-        m, found, n = code_features(code)
-        methods.update(m)
-        constructs.update(found)
-        degenerate.update(degenerate_constructs(code))
+        a = analyze(code)
+        methods.update(a.methods)
+        constructs.update(a.constructs)
+        degenerate.update(d for d in a.degenerate if d in DEGENERATE)
+        n = a.lines if "unparsable" not in a.degenerate else 0
         lines.append((p.difficulty, n))
     strings = [s for p in programs for s in string_arguments(p.call)]
     empties = [e for p in programs for e in _collection_args(p.call)]
