@@ -29,44 +29,100 @@ class BadLine:
     id: str | None = None  # the record's id when the line was JSON with an "id"
 
 
-def read_jsonl(path: str | Path) -> Iterator[tuple[str, Any]]:
-    """Yield (where, parsed object or BadLine) for each non-blank line; `where` is "file:line"."""
+MAX_LINE_BYTES = 64 << 20  # a longer line is reported, not read into memory
+MAX_DEPTH = 100  # JSON nesting kept; deeper values would overflow recursive code further on
+
+
+def read_jsonl(path: str | Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[str, Any]]:
+    """Yield (where, parsed object or BadLine) for each non-blank line; `where` is "file:line".
+
+    Every problem of one line — bytes that are not UTF-8, a line over `max_line_bytes`, nesting deeper
+    than MAX_DEPTH, a number too long to read, invalid JSON — is a BadLine naming file:line; the lines
+    around it are read normally.
+    """
     path = Path(path)
-    opener = _open_text(path)
-    with opener as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
+    with _open_bytes(path) as f:
+        number = 0
+        while True:
+            raw = f.readline(max_line_bytes + 1)
+            if not raw:
+                return
+            number += 1
             where = f"{path}:{number}"
-            try:
-                yield where, json.loads(line)
-            except json.JSONDecodeError as e:
-                yield where, BadLine(where, f"{where}: not valid JSON ({e.msg} at column {e.colno})", line)
+            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the line without keeping it
+                    raw = f.readline(1 << 20)
+                yield where, BadLine(where, f"{where}: line longer than {max_line_bytes} bytes", "")
+                continue
+            if not raw.strip():
+                continue
+            yield where, parse_line(raw, where)
+
+
+def parse_line(raw: bytes, where: str) -> Any:
+    """One JSONL line parsed, or a BadLine saying exactly what is wrong with it."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return BadLine(where, f"{where}: not UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})",
+                       raw.decode("utf-8", "replace"))
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return BadLine(where, f"{where}: not valid JSON ({e.msg} at column {e.colno})", line)
+    except RecursionError:
+        return BadLine(where, f"{where}: JSON nested more than {MAX_DEPTH} levels deep", line[:1000])
+    except ValueError as e:  # e.g. an integer with more digits than Python converts (sys.set_int_max_str_digits)
+        return BadLine(where, f"{where}: {e}", line[:1000])
+    if line.count("[") + line.count("{") > MAX_DEPTH and _depth(obj) > MAX_DEPTH:
+        return BadLine(where, f"{where}: JSON nested more than {MAX_DEPTH} levels deep", line[:1000])
+    return obj
+
+
+def _depth(obj: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, todo = 0, [(obj, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return deepest
+            todo.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def read_records(path: str | Path, cls: type[R]) -> Iterator[R | BadLine]:
     """Records of type `cls`, with a `BadLine` in place of each line that is not one."""
+    for _, record in read_records_at(path, cls):
+        yield record
+
+
+def read_records_at(path: str | Path, cls: type[R]) -> Iterator[tuple[str, R | BadLine]]:
+    """(where, record or BadLine) for each non-blank line; `where` is "file:line"."""
     for where, obj in read_jsonl(path):
         if isinstance(obj, BadLine):
-            yield obj
+            yield where, obj
             continue
         try:
-            yield from_json(cls, obj, where)
-        except ValueError as e:
+            yield where, from_json(cls, obj, where)
+        except (ValueError, RecursionError) as e:
             rid = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else None
-            yield BadLine(where, str(e), json.dumps(obj), rid)
+            error = str(e) if isinstance(e, ValueError) else f"{where}: nested too deeply"
+            yield where, BadLine(where, error, json.dumps(obj)[:1000], rid)
 
 
-def _open_text(path: Path) -> IO[str]:
+def _open_bytes(path: Path) -> IO[bytes]:
     if str(path) == "-":
+        import contextlib
         import sys
 
-        return sys.stdin
+        return contextlib.nullcontext(sys.stdin.buffer)  # type: ignore[return-value]
     if path.suffix == ".gz":
         import gzip
 
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
 
 
 def dumps(record: Any) -> str:

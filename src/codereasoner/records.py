@@ -114,6 +114,58 @@ class Program:
 
 
 @dataclass(frozen=True, slots=True)
+class CallJob:
+    """Code to judge by its calls (docs/engine.md `run_calls`): `code` runs once, then each expression of
+    `calls` is evaluated; with `stdins`, `code` instead runs as `__main__` once per stdin, stdout captured.
+    Each call or stdin run has its own `timeout_s` (None: the limits' timeout); `packages` lets the code
+    import site-packages (read-only), e.g. numpy. Expected values never go in here: the parent compares."""
+
+    id: str
+    code: str
+    calls: tuple[str, ...] = ()
+    stdins: tuple[str, ...] = ()
+    timeout_s: float | None = None
+    packages: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not isinstance(self.code, str):
+            raise ValueError("CallJob.id and CallJob.code must be strings")
+        for name in ("calls", "stdins"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"CallJob.{name} must be a tuple of strings")
+        if self.calls and self.stdins:
+            raise ValueError("CallJob takes calls or stdins, not both")
+        if self.timeout_s is not None and not (isinstance(self.timeout_s, (int, float)) and 0 < self.timeout_s <= 3600):
+            raise ValueError(f"CallJob.timeout_s must be in (0, 3600], got {self.timeout_s!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """One call (or stdin run) of a CallJob. `value` is `execution.values.encode(result)` (decode it with
+    `execution.values.decode`); None unless `status` is ok and the job had calls."""
+
+    status: RunStatus
+    value: JSON | None = None
+    stdout: str = ""
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CallRun:
+    """The results of one CallJob. `status` is ok when the code ran and every call got a result (each with
+    its own status); error/invalid when the code itself raised or did not compile (no results); timeout,
+    memory_exceeded or crashed when the process was stopped: `results` then holds the calls finished
+    before it plus the interrupted one, and later calls are missing."""
+
+    id: str
+    status: RunStatus
+    results: tuple[CallResult, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Task:
     """One question about one program, with ground truth from the engine (docs/formats.md, task records)."""
 

@@ -99,4 +99,19 @@ def test_stdin_to_stdout_as_a_user_runs_it(trace):
     assert done.returncode == 0, done.stderr
     got = [json.loads(line) for line in done.stdout.splitlines()]
     assert [g["result"] for g in got] == ["1", "2", "3"]
-    assert "isolation =" in done.stderr
+    assert "isolation (untrusted) =" in done.stderr
+
+
+def test_every_kind_of_bad_line_is_a_per_line_error(tmp_path):
+    good = [json.dumps(r).encode() for r in GOOD[:3]]
+    lines = [good[0], b'{"id": "x", "code": "\xff\xfe", "call": "f()"}', b'{"id": "n", "n": ' + b"9" * 5000 + b"}",
+             b"[" * 200_000 + b"]" * 200_000, good[1], json.dumps({**GOOD[0], "call": "f(2)"}).encode(), good[2]]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["exec", str(path), "-o", str(out)]) == 0
+    got = read(out)
+    assert [g["status"] for g in got] == ["ok", "invalid", "invalid", "invalid", "ok", "invalid", "ok"]
+    assert "in.jsonl:2: not UTF-8" in got[1]["error"] and "in.jsonl:3" in got[2]["error"] and "digits" in got[2]["error"]
+    assert "in.jsonl:4: JSON nested more than" in got[3]["error"]
+    assert got[5]["id"] == "r0" and "in.jsonl:6: duplicate id 'r0' (first used at" in got[5]["error"]

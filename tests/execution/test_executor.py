@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from codereasoner.execution import ExecLimits, Executor, default_executor, isolation_report
+from codereasoner.execution import ExecLimits, Executor, Trust, default_executor, isolation_report
 from codereasoner.records import Program, RunStatus
 
 
@@ -80,10 +80,14 @@ def test_per_call_limits_override_the_pool_defaults(executor):
 
 
 def test_changing_memory_limit_restarts_the_pool():
-    with Executor(workers=1, limits=ExecLimits(memory_mb=512)) as ex:
+    roomy = ExecLimits(memory_mb=512, timeout_s=30)  # filling 300 MiB is slow on a loaded machine
+    with Executor(workers=1, limits=roomy) as ex:
         code = "def f():\n    return len(bytearray(300 * 2**20))"
-        assert ex.run([Program("a", code, "f()")])[0].status is RunStatus.OK
-        assert ex.run([Program("a", code, "f()")], limits=ExecLimits(memory_mb=128))[0].status is RunStatus.MEMORY_EXCEEDED
+        for trust in Trust:
+            assert ex.run([Program("a", code, "f()")], trust=trust)[0].status is RunStatus.OK
+            small = ExecLimits(memory_mb=128, timeout_s=30)
+            assert ex.run([Program("a", code, "f()")], limits=small, trust=trust)[0].status is RunStatus.MEMORY_EXCEEDED
+            ex.run([], limits=roomy, trust=trust)
 
 
 def test_a_timeout_does_not_disturb_the_rest_of_the_batch():
@@ -97,7 +101,8 @@ def test_a_timeout_does_not_disturb_the_rest_of_the_batch():
 
 def test_fresh_process_per_task_mode():
     with Executor(workers=1, tasks_per_worker=1) as ex:
-        runs = ex.run([Program(str(i), "import os\ndef f():\n    return os.getpid()", "f()") for i in range(3)])
+        runs = ex.run([Program(str(i), "import os\ndef f():\n    return os.getpid()", "f()") for i in range(3)],
+                      trust=Trust.TRUSTED)
         assert all(r.ok for r in runs) and ex.spawned >= 3
 
 
@@ -114,7 +119,7 @@ def test_arun_from_asyncio(executor):
 
 def test_default_executor_is_shared_and_reports_isolation():
     assert default_executor() is default_executor()
-    assert isolation_report().startswith("codereasoner: isolation = ")
+    assert isolation_report().startswith("codereasoner: isolation (untrusted) = ")
 
 
 def test_closed_executor_refuses_work():

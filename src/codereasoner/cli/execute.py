@@ -1,9 +1,12 @@
 """`codereasoner exec`: run JSONL programs in the isolated executor (docs/formats.md, exec records).
 
 Reads `{"id", "code", "call"}` lines, writes one `{"id", "status", "result", "error", "stdout",
-"trace"?}` line per input line, in input order. Output files are appended record by record, in order,
-so an interrupted run resumes where it stopped: the first K output lines answer the first K input lines,
-and a rerun skips exactly those (`--resume`, the default; `--overwrite` starts again).
+"trace"?}` line per input line, in input order. Each result is written as soon as it and every
+result before it are done, so an interrupted run (even kill -9) loses only the few records in flight
+and resumes where it stopped: the first K output lines answer the first K input lines, and a rerun
+skips exactly those (`--resume`, the default; `--overwrite` starts again). A bad line (not UTF-8,
+not JSON, too deep, too long, a missing field, an id used before) gets an `invalid` result naming
+file:line; no other record is lost.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-CHUNK = 512  # records per executor call: big enough for batching, small enough to lose little on a kill
+CHUNK = 256  # records per executor call; results stream out one by one, so a kill loses only those in flight
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +34,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--max-steps", type=int, default=10_000, help="trace steps kept per record (default: 10000)")
     p.add_argument("--max-repr", type=int, default=200, help="characters kept of each traced value (default: 200)")
+    p.add_argument("--trust", choices=["untrusted", "trusted"], default="untrusted",
+                   help="untrusted (default): each record runs in a process that dies with it and shares "
+                   "nothing with what reports other records' results; trusted: the fast persistent pool, "
+                   "only for the framework's own synthesised programs on literal inputs")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--resume", dest="overwrite", action="store_false", help="skip the records OUTPUT already answers (the default)")
     group.add_argument("--overwrite", dest="overwrite", action="store_true", help="start OUTPUT afresh")
@@ -52,8 +59,8 @@ def _run(args: argparse.Namespace) -> int:
     from importlib import resources
     from pathlib import Path
 
-    from codereasoner.execution import ExecLimits, Executor
-    from codereasoner.jsonl import BadLine, ResumableWriter, read_records
+    from codereasoner.execution import ExecLimits, Executor, Trust
+    from codereasoner.jsonl import BadLine, ResumableWriter, read_records_at
     from codereasoner.records import Program, Run, RunStatus, to_json
 
     if args.examples:
@@ -106,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
 
         def flush() -> None:
             programs = [r for r in batch if isinstance(r, Program)]
-            runs = iter(executor.run(programs, trace=args.trace))
+            runs = executor.stream(programs, trace=args.trace, trust=Trust(args.trust))
             for record in batch:
                 if isinstance(record, BadLine):
                     emit(Run(record.id, RunStatus.INVALID, error=record.error))  # type: ignore[arg-type]
@@ -118,7 +125,14 @@ def _run(args: argparse.Namespace) -> int:
                 bar.update(len(batch))
             batch.clear()
 
-        for position, record in enumerate(read_records(source, Program)):
+        first_seen: dict[str, str] = {}
+        for position, (where, record) in enumerate(read_records_at(source, Program)):
+            if isinstance(record, Program):
+                if record.id in first_seen:
+                    record = BadLine(where, f"{where}: duplicate id {record.id!r} (first used at "
+                                     f"{first_seen[record.id]})", "", record.id)
+                else:
+                    first_seen[record.id] = where
             if position < skip:
                 rid = record.id if isinstance(record, (Program, BadLine)) else None
                 if rid != done_ids[position]:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from codereasoner.execution.limits import trust_for
 from codereasoner.records import Program, Run
 
 MAX_PRINTS = 10  # StepCodeReasoner §4.2: samples with more than 10 printed lines are filtered out
@@ -257,7 +258,8 @@ def _apply(lines: list[str], prints: list[_Print], rewrites: dict[int, _ReturnRe
 def check_equivalent(original: Program, instrumented_code: str, executor: Any) -> bool:
     """True when the instrumented program returns exactly what the original returns (both run `ok`)."""
     runs = executor.run([original, Program(id=f"{original.id}#anchors", code=instrumented_code,
-                                           call=original.call, source=original.source)])
+                                           call=original.call, source=original.source)],
+                        trust=trust_for([original.source]))
     return same_result(runs[0], runs[1])
 
 

@@ -16,11 +16,22 @@ import importlib.util
 import os
 
 
+# Modules programs commonly use, loaded before hardening so their dicts are watched for poisoning (and so
+# that importing them costs nothing per task). Anything else a task imports is dropped after the task.
+PRELOAD = (
+    "math cmath collections collections.abc itertools functools operator re string heapq bisect copy "
+    "random json typing fractions decimal statistics textwrap unicodedata array enum dataclasses datetime "
+    "calendar time struct hashlib base64 numbers abc contextlib io keyword reprlib pprint difflib "
+    "string copyreg weakref"
+).split()
+
 WORKDIR_MB = 16  # the private tmpfs: room for a program's scratch files, not for filling memory
 
 
-def harden(workdir: str, memory_mb: int, seccomp_py: str, keep: tuple[int, int], namespaces: bool) -> list[str]:
-    """Apply the process-wide limits; returns what was applied (and what failed, as 'FAILED …')."""
+def harden(workdir: str, memory_mb: int, seccomp_py: str, keep: tuple[int, ...], namespaces: bool,
+           role: str = "worker") -> tuple[list[str], bytes]:
+    """Apply the process-wide limits; returns what was applied (and what failed, as 'FAILED …') and, for
+    the fork server (`role="forkserver"`), the compiled seccomp layer each forked child loads."""
     import resource
 
     applied = []
@@ -34,10 +45,7 @@ def harden(workdir: str, memory_mb: int, seccomp_py: str, keep: tuple[int, int],
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
-    low, high = sorted(keep)
-    os.closerange(3, low)
-    os.closerange(low + 1, high)
-    os.closerange(high + 1, 1 << 16)
+    close_except(keep)
 
     with open("/proc/self/status", encoding="ascii") as f:
         vm_kb = next(int(line.split()[1]) for line in f if line.startswith("VmSize:"))
@@ -71,23 +79,80 @@ def harden(workdir: str, memory_mb: int, seccomp_py: str, keep: tuple[int, int],
 
     libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: needed by Landlock and seccomp, and no way back
     try:  # loaded before Landlock: finding libseccomp runs ldconfig, which Landlock then forbids
-        rules, add_rules = seccomp(seccomp_py)
+        rules, add_rules, sc = seccomp(seccomp_py)
     except Exception as e:  # libseccomp missing: the parent reports weaker isolation
-        rules, add_rules = None, None
+        rules, add_rules, sc = None, None, None
         applied.append(f"FAILED seccomp ({type(e).__name__}: {e})")
     # Files may be written only inside the private tmpfs, and only if Landlock can enforce that;
     # otherwise seccomp refuses every write.
     writable = tmpfs and landlock(libc, workdir)
     if writable:
         applied.append("landlock (writes only in a private tmpfs)")
+    child_layer = b""
     if add_rules is not None:
         try:
-            add_rules(writable)
+            if role == "forkserver":
+                child_layer = child_filter(sc)
+            add_rules(writable, role)
             rules.load()
             applied.append("seccomp")
         except Exception as e:  # the kernel refused
             applied.append(f"FAILED seccomp ({type(e).__name__}: {e})")
-    return applied
+    return applied, child_layer
+
+
+def close_except(keep: tuple[int, ...]) -> None:
+    """Close every fd above 2 except `keep`."""
+    low = 3
+    for fd in sorted(set(keep)):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, 1 << 16)
+
+
+def load_filter(bpf: bytes) -> bool:
+    """Install a compiled seccomp filter (from `child_filter`) on this process; True when the kernel took it."""
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    buf = ctypes.create_string_buffer(bpf, len(bpf))
+    prog = SockFprog(len(bpf) // 8, ctypes.addressof(buf))
+    return ctypes.CDLL(None).prctl(22, 2, ctypes.byref(prog), 0, 0) == 0  # PR_SET_SECCOMP, MODE_FILTER
+
+
+def child_filter(sc) -> bytes:  # noqa: ANN001 - the pyseccomp module
+    """The layer a forked child adds on top of the fork server's: no processes, no signals, no new layers."""
+    import errno
+
+    deny = sc.ERRNO(errno.EPERM)
+    rules = sc.SyscallFilter(defaction=sc.ALLOW)
+    for name in ("fork vfork kill tkill tgkill rt_sigqueueinfo rt_tgsigqueueinfo pidfd_open pidfd_send_signal "
+                 "pidfd_getfd seccomp landlock_create_ruleset landlock_add_rule landlock_restrict_self wait4 waitid "
+                 "recvmsg sendmsg").split():
+        rules.add_rule(deny, name)
+    rules.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, 0x00010000, 0))  # threads yes, processes no
+    rules.add_rule(deny, "prctl", sc.Arg(0, sc.EQ, 22))  # PR_SET_SECCOMP
+    r, w = os.pipe()
+    try:
+        with os.fdopen(w, "wb", closefd=False) as f:
+            rules.export_bpf(f)
+        os.close(w)
+        w = -1
+        return os.read(r, 1 << 16)
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
+
+
+def _load_pyseccomp(path: str):  # noqa: ANN202
+    if not path:
+        raise RuntimeError("pyseccomp not found")
+    spec = importlib.util.spec_from_file_location("pyseccomp", path)
+    sc = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(sc)  # type: ignore[union-attr]
+    return sc
 
 
 def landlock(libc: ctypes.CDLL, workdir: str) -> bool:
@@ -122,17 +187,13 @@ def seccomp(path: str):  # noqa: ANN201
     (`writable`), no file writes or deletions."""
     import errno
 
-    if not path:
-        raise RuntimeError("pyseccomp not found")
-    spec = importlib.util.spec_from_file_location("pyseccomp", path)
-    sc = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(sc)  # type: ignore[union-attr]
+    sc = _load_pyseccomp(path)
     deny = sc.ERRNO(errno.EPERM)
     rules = sc.SyscallFilter(defaction=sc.ALLOW)
 
-    def add_rules(writable: bool) -> None:
+    def add_rules(writable: bool, role: str = "worker") -> None:
         refused = (
-            "fork vfork execve execveat ptrace process_vm_readv process_vm_writev kill tkill tgkill "
+            "execve execveat ptrace process_vm_readv process_vm_writev "
             "socket socketpair mknod mknodat chmod fchmod fchmodat chown fchown lchown fchownat truncate ftruncate "
             "utime utimes utimensat futimesat mount umount2 pivot_root chroot chdir fchdir setns unshare setsid "
             "setpgid setuid setgid setreuid setregid setresuid setresgid setgroups setrlimit prlimit64 "
@@ -141,6 +202,8 @@ def seccomp(path: str):  # noqa: ANN201
             "kexec_load reboot swapon swapoff acct quotactl syslog settimeofday clock_settime sethostname "
             "setdomainname name_to_handle_at open_by_handle_at fanotify_init inotify_init inotify_init1"
         ).split()
+        if role != "forkserver":  # the fork server forks and reaps its children, and kills them at deadlines
+            refused += "fork vfork kill tkill tgkill".split()
         if not writable:  # Landlock is not there to keep changes inside the work dir: refuse them all
             refused += "creat unlink unlinkat rename renameat renameat2 mkdir mkdirat rmdir link linkat symlink symlinkat".split()
         for name in refused:
@@ -150,10 +213,10 @@ def seccomp(path: str):  # noqa: ANN201
                 pass
         for name in ("clone3", "openat2"):  # ENOSYS: glibc falls back to clone/openat, whose args we can read
             rules.add_rule(sc.ERRNO(errno.ENOSYS), name)
-        clone_thread = 0x00010000
-        rules.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, clone_thread, 0))  # a thread is fine, a process not
+        if role != "forkserver":
+            rules.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, 0x00010000, 0))  # a thread is fine, a process not
         for flag in () if writable else (os.O_WRONLY, os.O_RDWR, os.O_CREAT, os.O_TRUNC):
             rules.add_rule(deny, "open", sc.Arg(1, sc.MASKED_EQ, flag, flag))
             rules.add_rule(deny, "openat", sc.Arg(2, sc.MASKED_EQ, flag, flag))
 
-    return rules, add_rules
+    return rules, add_rules, sc

@@ -50,6 +50,7 @@ import ctypes
 import ctypes.util
 import functools
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -60,7 +61,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 WORKER = Path(__file__).with_name("worker.py")
-NAMESPACES = ["--net", "--pid", "--mount", "--mount-proc", "--fork", "--kill-child"]
+FORKSERVER = Path(__file__).with_name("forkserver.py")
+NAMESPACES = ["--net", "--pid", "--mount", "--mount-proc", "--ipc", "--uts", "--fork", "--kill-child"]
+WORKDIR_PREFIX = "codereasoner-work-"
 # A clean environment: nothing from the caller's (PYTHONPATH, PYTHONSTARTUP, ...) reaches a worker.
 WORKER_ENV = {"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
 
@@ -70,8 +73,8 @@ class WorkerProcess:
     """One started worker: its process (the `unshare` wrapper, or python itself), pipes and work dir."""
 
     proc: subprocess.Popen
-    read_fd: int  # parent reads answers here
-    write_fd: int  # parent writes tasks here
+    read_fd: int  # parent reads answers here (for a fork server: its socket, for reading and writing)
+    write_fd: int  # parent writes tasks here (-1 for a fork server)
     workdir: str
     memory_mb: int
     applied: list[str] = field(default_factory=list)  # what the worker's handshake said it applied
@@ -87,10 +90,11 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             pass
         for fd in (self.read_fd, self.write_fd):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
         self.read_fd = self.write_fd = -1
         shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -121,41 +125,95 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
-def spawn(memory_mb: int, namespaces: bool, hash_seed: int = 0) -> WorkerProcess:
-    """Start one worker; the caller reads its handshake frame from `read_fd`."""
-    to_worker_r, to_worker_w = os.pipe()
-    from_worker_r, from_worker_w = os.pipe()
-    workdir = tempfile.mkdtemp(prefix="codereasoner-work-")
-    cmd = [sys.executable, "-s", "-S", str(WORKER), str(to_worker_r), str(from_worker_w), workdir,
-           str(memory_mb), seccomp_binding(), str(int(namespaces))]
+def site_dirs() -> list[str]:
+    """The site-packages directories a task with `packages=True` may read (and import from)."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    return list(dict.fromkeys(p for p in (paths["purelib"], paths["platlib"]) if os.path.isdir(p)))
+
+
+def sweep_orphans() -> int:
+    """Delete the work dirs of processes that died without cleaning up (kill -9); returns how many."""
+    swept = 0
+    base = Path(tempfile.gettempdir())
+    for path in base.glob(WORKDIR_PREFIX + "*"):
+        pid = path.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # its owner still runs
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        swept += 1
+    return swept
+
+
+def spawn(memory_mb: int, namespaces: bool, hash_seed: int = 0, role: str = "worker") -> WorkerProcess:
+    """Start one worker (or, with `role="forkserver"`, a fork server); the caller reads its handshake."""
+    import socket
+
+    workdir = tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")
+    if role == "forkserver":
+        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        fds = [child_end.detach()]
+        ours = [parent_end.detach()]
+        cmd = [sys.executable, "-s", "-S", str(FORKSERVER), str(fds[0]), workdir, str(memory_mb), seccomp_binding(),
+               str(int(namespaces)), json.dumps(site_dirs())]
+    else:
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        fds, ours = [to_worker_r, from_worker_w], [from_worker_r, to_worker_w]
+        cmd = [sys.executable, "-s", "-S", str(WORKER), str(to_worker_r), str(from_worker_w), workdir,
+               str(memory_mb), seccomp_binding(), str(int(namespaces))]
     if namespaces:
         cmd = [shutil.which("unshare") or "unshare", *NAMESPACES, *cmd]
     try:
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(to_worker_r, from_worker_w), env={**WORKER_ENV, "PYTHONHASHSEED": str(hash_seed)}, cwd=workdir,
+            pass_fds=fds, env={**WORKER_ENV, "PYTHONHASHSEED": str(hash_seed)}, cwd=workdir,
             start_new_session=True, preexec_fn=_die_with_parent,
         )
     except BaseException:
-        for fd in (to_worker_r, to_worker_w, from_worker_r, from_worker_w):
+        for fd in fds + ours:
             os.close(fd)
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    os.close(to_worker_r)
-    os.close(from_worker_w)
-    os.set_blocking(to_worker_w, False)
-    os.set_inheritable(to_worker_w, False)
-    os.set_inheritable(from_worker_r, False)
-    return WorkerProcess(proc, from_worker_r, to_worker_w, workdir, memory_mb)
+    for fd in fds:
+        os.close(fd)
+    for fd in ours:
+        os.set_inheritable(fd, False)
+    if role == "forkserver":
+        return WorkerProcess(proc, ours[0], -1, workdir, memory_mb)
+    os.set_blocking(ours[1], False)
+    return WorkerProcess(proc, ours[0], ours[1], workdir, memory_mb)
 
 
-def describe(applied: list[str], namespaces: bool) -> str:
-    """One line for stderr: what isolation the workers really have."""
-    layers = ["netns+pidns+mountns" if namespaces else "NO namespaces"]
+_ANNOUNCED: set[str] = set()
+
+
+def announce(line: str) -> None:
+    """Print an isolation line on stderr once per process."""
+    if line not in _ANNOUNCED:
+        _ANNOUNCED.add(line)
+        from tqdm import tqdm
+
+        tqdm.write(line, file=sys.stderr)  # on its own line, above any progress bar that is showing
+
+
+def describe(applied: list[str], namespaces: bool, mode: str = "untrusted") -> str:
+    """One line for stderr: what isolation the workers of this mode really have."""
+    layers = ["netns+pidns+mountns+ipcns+utsns" if namespaces else "NO namespaces"]
     layers += ["seccomp" if "seccomp" in applied else "NO seccomp"]
     layers += [a for a in applied if a.startswith(("landlock", "rlimits", "caps-dropped"))]
     weak = not namespaces or "seccomp" not in applied
-    line = "codereasoner: isolation = " + ", ".join(layers) + ", fresh globals per task, per-task worker checks"
+    per_task = ("a fresh forked process per task" if mode == "untrusted"
+                else "persistent workers, fresh globals and checks per task")
+    line = f"codereasoner: isolation ({mode}) = " + ", ".join(layers) + ", " + per_task
     if weak:
         problems = [a for a in applied if a.startswith("FAILED")]
         line += " — WARNING: weaker isolation than intended" + (f" ({'; '.join(problems)})" if problems else "")

@@ -1,64 +1,38 @@
-"""Execution stage: the `Executor`, a persistent pool of isolated workers that runs `Program`s into `Run`s.
+"""Execution stage, trusted mode: a persistent pool of hardened workers that runs `Program`s into `Run`s.
 
-Reads `records.Program`, returns `records.Run` (with `Trace` when asked), in input order. One call
+Only for trusted code (limits.py `Trust`): a worker runs many tasks, so a hostile task could reach
+the tasks after it (isolation.py). Reads `records.Program`, yields `records.Run`s (with `Trace` when
+asked) as they are ready, in input order. One call
 drives every worker from the calling thread with a selector loop: batches of tasks go out as one
 message, answers come back one frame per task, each task has a deadline (timeout + grace) after which
 the worker's process group is killed and a fresh worker takes the rest of its batch. A worker that
 crashes, times out, runs out of memory or reports contamination is replaced; nothing here raises
-because of a program. Why a persistent pool and not a process per task: docs/engine.md (fork alone
+because of a program. Why a persistent pool and not a process per task: ENGINE_NOTES §1 (fork alone
 caps at a few hundred per second; the pool runs thousands).
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import math
 import os
 import selectors
 import struct
 import sys
-import threading
 import time
-import weakref
 from collections import deque
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict
 
 from codereasoner.execution import isolation
-from codereasoner.execution.frames import death, to_run
+from codereasoner.execution.frames import death, loads, to_run
+from codereasoner.execution.limits import ExecLimits
 from codereasoner.records import Program, Run, RunStatus
 
 GRACE_S = 1.0  # parent deadline = timeout + this: room for the in-worker alarm to answer first
-HANDSHAKE_S = 20.0  # a worker start takes ~50 ms (docs/engine.md); generous for a loaded 2-core machine
-MAX_CHUNK = 64  # tasks per message: 50 per message was 1.6x one per message (docs/engine.md)
+HANDSHAKE_S = 20.0  # a worker start takes ~50 ms (ENGINE_NOTES §1); generous for a loaded 2-core machine
+MAX_CHUNK = 64  # tasks per message: 50 per message was 1.6x one per message (ENGINE_NOTES §1)
 SPAWN_RETRIES = 3
-
-
-@dataclass(frozen=True, slots=True)
-class ExecLimits:
-    """Per-task limits. memory_mb is per worker process (changing it restarts the pool); the output,
-    result and trace sizes are counted in characters."""
-
-    timeout_s: float = 2.0
-    memory_mb: int = 1024
-    max_steps: int = 10_000
-    max_repr: int = 200  # ExecVerify cuts values at 200 characters
-    max_output_bytes: int = 65_536
-    max_result_bytes: int = 1_000_000
-    max_trace_bytes: int = 8_000_000  # characters of changed values per trace; past it the trace is truncated
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.timeout_s, (int, float)) and 0 < self.timeout_s <= 3600):
-            raise ValueError(f"ExecLimits.timeout_s must be in (0, 3600], got {self.timeout_s!r}")
-        if not (isinstance(self.memory_mb, int) and self.memory_mb >= 16):
-            raise ValueError(f"ExecLimits.memory_mb must be an integer >= 16, got {self.memory_mb!r}")
-        for name in ("max_steps", "max_repr", "max_output_bytes", "max_result_bytes", "max_trace_bytes"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 1):
-                raise ValueError(f"ExecLimits.{name} must be a positive integer, got {value!r}")
 
 
 class _Slot:
@@ -75,84 +49,38 @@ class _Slot:
         self.failures = 0
 
 
-_PRINTED: set[str] = set()
+class PersistentPool:
+    """Persistent hardened workers for trusted code; see the module docstring. The Executor owns it.
 
-
-class Executor:
-    """A persistent pool of isolated worker processes; see the module docstring.
-
-    `tasks_per_worker=1` gives every task a fresh process (strongest, ~100x slower); `namespaces=False`
-    skips `unshare` (tests of the fallback); `hash_seed` is the workers' PYTHONHASHSEED (docs/formats.md: 0).
+    `tasks_per_worker=1` gives every task a fresh process; `spawn` runs a function on the Executor's
+    long-lived spawner thread (PR_SET_PDEATHSIG fires when the *thread* that started a child exits).
     """
 
-    def __init__(self, workers: int | None = None, limits: ExecLimits = ExecLimits(), *,
-                 tasks_per_worker: int | None = None, namespaces: bool | None = None, hash_seed: int = 0) -> None:
-        self.limits = limits
+    def __init__(self, workers: int, memory_mb: int, namespaces: bool, hash_seed: int, spawn,  # noqa: ANN001
+                 tasks_per_worker: int | None = None) -> None:
         self.hash_seed = hash_seed
-        self._siblings: dict[int, Executor] = {}  # pools under other hash seeds, for run(hash_seed=...)
         self.tasks_per_worker = tasks_per_worker
-        self.namespaces = isolation.namespaces_available() if namespaces is None else namespaces
+        self.namespaces = namespaces
         self.python = ""
         self.report = ""
-        self._lock = threading.Lock()
-        # Workers are started from one long-lived thread: PR_SET_PDEATHSIG fires when the *thread*
-        # that started a child exits, so a short-lived caller thread would take its workers with it.
-        self._spawner = ThreadPoolExecutor(1, thread_name_prefix="codereasoner-spawn")
+        self._spawn = spawn
         self._selector = selectors.DefaultSelector()
-        self._slots = [_Slot() for _ in range(max(1, workers or os.cpu_count() or 1))]
-        self._memory_mb = limits.memory_mb
-        self._closed = False
-        self._pid = os.getpid()  # pipes and workers belong to this process, not to a forked child
+        self._slots = [_Slot() for _ in range(workers)]
+        self._memory_mb = memory_mb
         self.spawned = 0  # workers started so far: a replaced worker shows up here
-        self._finalizer = weakref.finalize(self, _shutdown, self._slots, self._spawner, self._selector)
         self._start_all()
 
-    # ---------------------------------------------------------------- public API
-    def run(self, programs: Sequence[Program], *, trace: bool = False, limits: ExecLimits | None = None,
-            progress: bool = False, hash_seed: int | None = None) -> list[Run]:
-        """Run each program's `call` after its `code`; one `Run` per program, same order.
-
-        `hash_seed` runs them under another PYTHONHASHSEED (a one-worker pool started on first use):
-        a program whose result changes with it is not deterministic across machines.
-        """
-        limits = limits or self.limits
-        if hash_seed is not None and hash_seed != self.hash_seed:
-            with self._lock:
-                if hash_seed not in self._siblings:
-                    self._siblings[hash_seed] = Executor(1, self.limits, namespaces=self.namespaces, hash_seed=hash_seed)
-                sibling = self._siblings[hash_seed]
-            return sibling.run(programs, trace=trace, limits=limits, progress=progress)
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("Executor is closed")
-            if os.getpid() != self._pid:
-                raise RuntimeError("Executor used in a forked child process; create a new Executor there")
-            if limits.memory_mb != self._memory_mb:
-                self._memory_mb = limits.memory_mb
-                for slot in self._slots:
-                    self._retire(slot)
-                self._start_all()
-            return self._run(list(programs), trace, limits, progress)
-
-    async def arun(self, programs: Sequence[Program], *, trace: bool = False, limits: ExecLimits | None = None,
-                   progress: bool = False, hash_seed: int | None = None) -> list[Run]:
-        """`run` for asyncio code: runs in a thread so the event loop stays free (calls run one at a time)."""
-        loop = asyncio.get_running_loop()
-        call = functools.partial(self.run, programs, trace=trace, limits=limits, progress=progress, hash_seed=hash_seed)
-        return await loop.run_in_executor(None, call)
+    def stream(self, programs: list[Program], trace: bool, limits: ExecLimits) -> Iterator[tuple[int, Run]]:
+        """Run the programs; yields (index, Run) as each is ready, in completion order."""
+        if limits.memory_mb != self._memory_mb:
+            self._memory_mb = limits.memory_mb
+            for slot in self._slots:
+                self._retire(slot)
+            self._start_all()
+        yield from self._run(programs, trace, limits)
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._finalizer()
-            for sibling in self._siblings.values():
-                sibling.close()
-
-    def __enter__(self) -> Executor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        _shutdown(self._slots, self._selector)
 
     # ---------------------------------------------------------------- workers
     def _start_all(self) -> None:
@@ -173,7 +101,7 @@ class Executor:
 
     def _start(self, slot: _Slot) -> None:
         try:
-            worker = self._spawner.submit(isolation.spawn, self._memory_mb, self.namespaces, self.hash_seed).result()
+            worker = self._spawn(isolation.spawn, self._memory_mb, self.namespaces, self.hash_seed)
         except OSError as e:
             slot.failures += 1
             slot.state = "dead" if slot.failures >= SPAWN_RETRIES else "down"
@@ -203,13 +131,8 @@ class Executor:
         slot.worker.applied = [str(a) for a in frame["applied"]]
         slot.state, slot.deadline, slot.failures = "idle", math.inf, 0
         self.python = str(frame.get("python", ""))
-        report = isolation.describe(slot.worker.applied, self.namespaces)
-        self.report = report
-        if report not in _PRINTED:
-            _PRINTED.add(report)
-            from tqdm import tqdm
-
-            tqdm.write(report, file=sys.stderr)  # on its own line, above any progress bar that is showing
+        self.report = isolation.describe(slot.worker.applied, self.namespaces, "trusted")
+        isolation.announce(self.report)
 
     def _start_failed(self, slot: _Slot) -> None:
         self._retire(slot)
@@ -220,7 +143,7 @@ class Executor:
             self._start(slot)
 
     # ---------------------------------------------------------------- the loop
-    def _run(self, programs: list[Program], trace: bool, limits: ExecLimits, progress: bool) -> list[Run]:
+    def _run(self, programs: list[Program], trace: bool, limits: ExecLimits) -> Iterator[tuple[int, Run]]:
         n = len(programs)
         results: list[Run | None] = [None] * n
         workers = len(self._slots)
@@ -230,29 +153,24 @@ class Executor:
         if self.tasks_per_worker:
             chunk = min(chunk, self.tasks_per_worker)
         queue: deque[list[int]] = deque(list(range(i, min(n, i + chunk))) for i in range(0, n, chunk))
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=n, file=sys.stderr, unit="run", desc="exec")
-        job = _Job(programs, results, queue, trace, limits, bar)
+        job = _Job(programs, results, queue, trace, limits)
         try:
             for slot in self._slots:
                 if slot.state in ("down", "dead") and not any(s.state in ("idle", "busy", "starting") for s in self._slots):
                     slot.failures = 0
                 if slot.state == "down":
                     self._start(slot)
-            self._drive(lambda: job.remaining > 0, job)
-        except BaseException:  # e.g. KeyboardInterrupt: busy workers hold this job's tasks; replace them
+            while job.remaining > 0 or job.ready:
+                self._drive(lambda: job.remaining > 0 and not job.ready, job)
+                while job.ready:
+                    index = job.ready.popleft()
+                    yield index, results[index]  # type: ignore[misc]
+                    results[index] = None  # the caller has it now
+        finally:  # e.g. KeyboardInterrupt, or the caller stopped: busy workers hold this job's tasks
             for slot in self._slots:
                 if slot.state == "busy":
                     slot.pending.clear()
                     self._retire(slot)
-            raise
-        finally:
-            if bar is not None:
-                bar.close()
-        return results  # type: ignore[return-value]
 
     def _drive(self, more, job: _Job | None) -> None:  # noqa: ANN001, C901
         """Select over the workers until `more()` is false."""
@@ -343,10 +261,7 @@ class Executor:
                 return
             body = bytes(slot.inbuf[4 : 4 + size])
             del slot.inbuf[: 4 + size]
-            try:
-                frame = json.loads(body)
-            except ValueError:
-                frame = None
+            frame = loads(body)
             if slot.state == "starting":
                 self._handshake(slot, frame)
             elif slot.state == "busy" and job is not None:
@@ -356,7 +271,9 @@ class Executor:
 
     def _answer(self, slot: _Slot, job: _Job, frame: object) -> None:
         index = slot.pending[0]
-        run = to_run(job.programs[index].id, frame, index, job.trace, job.limits, self.python)
+        run = None
+        if isinstance(frame, dict) and frame.get("i") == index:
+            run = to_run(job.programs[index].id, frame, job.trace, job.limits, self.python)
         if run is None:
             self._lost(slot, job, "crashed", "the worker broke the protocol")
             return
@@ -390,10 +307,12 @@ class Executor:
 class _Job:
     """The state of one `run` call."""
 
-    def __init__(self, programs, results, queue, trace, limits, bar) -> None:  # noqa: ANN001
+    def __init__(self, programs, results, queue, trace, limits) -> None:  # noqa: ANN001
         self.programs, self.results, self.queue = programs, results, queue
-        self.trace, self.limits, self.bar = trace, limits, bar
+        self.trace, self.limits = trace, limits
         self.remaining = len(results)
+        self.ready: deque[int] = deque()
+        self.answered = [False] * len(results)
         # JSON escapes can grow text up to 6x; the trace budget is counted in characters.
         # The worker caps characters; UTF-8 takes up to 4 bytes per character (JSON escapes of ASCII at most
         # 2 per character); steps add ~64 bytes of structure each.
@@ -401,24 +320,23 @@ class _Job:
                             + 64 * limits.max_steps + (1 << 20))
 
     def done(self, index: int, run: Run) -> None:
-        if self.results[index] is None:
+        if not self.answered[index]:
+            self.answered[index] = True
             self.remaining -= 1
-            if self.bar is not None:
-                self.bar.update(1)
-        self.results[index] = run
+            self.results[index] = run
+            self.ready.append(index)
 
     def fail_all(self, status: str, error: str) -> None:
-        for i, r in enumerate(self.results):
-            if r is None:
+        for i, answered in enumerate(self.answered):
+            if not answered:
                 self.done(i, Run(self.programs[i].id, RunStatus(status), error=error))
         self.queue.clear()
 
 
-def _shutdown(slots: list[_Slot], spawner: ThreadPoolExecutor, selector: selectors.BaseSelector) -> None:
+def _shutdown(slots: list[_Slot], selector: selectors.BaseSelector) -> None:
     for slot in slots:
         if slot.worker is not None:
             slot.worker.kill()
             slot.worker = None
         slot.state = "dead"
-    spawner.shutdown(wait=False)
     selector.close()

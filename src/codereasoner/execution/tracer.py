@@ -84,8 +84,10 @@ def _repr(value: object, budget: int, active: set[int]) -> str:
 class Tracer:
     """Collects the steps of frames running the program's code; use `start()` / `stop()` around the call."""
 
-    def __init__(self, max_steps: int, max_repr: int, max_bytes: int) -> None:
+    def __init__(self, max_steps: int, max_repr: int, max_bytes: int, max_cells: int = 1 << 62) -> None:
         self.max_steps = max_steps
+        self.max_cells = max_cells  # steps x locals: what the parent's expanded trace holds
+        self._cells = 0
         self.max_repr = max_repr
         self.max_bytes = max_bytes
         self.steps: list[list] = []
@@ -131,7 +133,7 @@ class Tracer:
         return self._local
 
     def _record(self, frame, event: int, value: list | None) -> None:  # noqa: ANN001
-        if len(self.steps) >= self.max_steps or self._bytes > self.max_bytes:
+        if len(self.steps) >= self.max_steps or self._bytes > self.max_bytes or self._cells > self.max_cells:
             self.truncated = True
             sys.settrace(None)
             return
@@ -143,6 +145,11 @@ class Tracer:
         limit = self.max_repr
         size = 0
         local_vars = frame.f_locals  # one snapshot: each f_locals access re-syncs fast locals
+        self._cells += len(local_vars)
+        if self._cells > self.max_cells:
+            self.truncated = True
+            sys.settrace(None)
+            return
         for name, obj in local_vars.items():
             old = cache.get(name)
             if old is not None and old[0] is obj and type(obj) in _IMMUTABLE:

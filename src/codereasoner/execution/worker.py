@@ -31,16 +31,6 @@ import sys
 import types
 import _thread
 
-# Modules programs commonly use, loaded before hardening so their dicts are watched for poisoning (and so
-# that importing them costs nothing per task). Anything else a task imports is dropped after the task.
-PRELOAD = (
-    "math cmath collections collections.abc itertools functools operator re string heapq bisect copy "
-    "random json typing fractions decimal statistics textwrap unicodedata array enum dataclasses datetime "
-    "calendar time struct hashlib base64 numbers abc contextlib io keyword reprlib pprint difflib "
-    "string copyreg weakref"
-).split()
-
-
 class _Timeout(BaseException):
     """Raised by SIGALRM; a BaseException so that `except Exception` in a program does not swallow it."""
 
@@ -175,12 +165,12 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
     if sys.path and os.path.abspath(sys.path[0]) == here:
         del sys.path[0]
     del sys.modules["tracer"], sys.modules["harden"]  # programs cannot import them; we keep our references
-    for name in PRELOAD:
+    for name in harden.PRELOAD:
         __import__(name)
     sys.dont_write_bytecode = True
     sys.modules["__main__"] = types.ModuleType("__main__")  # `import __main__` must not reach this loop
 
-    applied = harden.harden(workdir, memory_mb, seccomp_py, (rfd, wfd), namespaces)
+    applied, _ = harden.harden(workdir, memory_mb, seccomp_py, (rfd, wfd), namespaces)
     writable = any(a.startswith("landlock") for a in applied)
     listdir = os.listdir
 

@@ -256,14 +256,14 @@ def traced_runs(tasks: Sequence[Task], executor: Any, *, max_steps: int = 10_000
     """Run each task's program (`code` + `call`) with the tracer: the runs chains are written from."""
     import dataclasses
 
-    from codereasoner.execution import ExecLimits
+    from codereasoner.execution import ExecLimits, trust_for
     from codereasoner.records import Program
 
     programs = [Program(id=t.id, code=t.code, call=t.call, source="rationale") for t in tasks]
     base = getattr(executor, "limits", None)  # keep the pool's memory limit: changing it restarts workers
     limits = dataclasses.replace(base, max_steps=max_steps) if isinstance(base, ExecLimits) else \
         ExecLimits(max_steps=max_steps)
-    return executor.run(programs, trace=True, limits=limits)
+    return executor.run(programs, trace=True, limits=limits, trust=trust_for(t.meta.get("source") for t in tasks))
 
 
 def safe_completion(task: Task, run: Run, **kwargs: Any) -> str | None:

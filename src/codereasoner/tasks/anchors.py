@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from codereasoner.execution.anchors import instrument, same_result
+from codereasoner.execution.limits import trust_for
 from codereasoner.records import Program, Run, RunStatus, Task, Verdict, VerdictStatus
 from codereasoner.tasks import TASK_KINDS, prompts
 from codereasoner.tasks.answers import (
@@ -188,7 +189,8 @@ class Anchors(TaskKind):
                 from codereasoner.execution import default_executor
 
                 executor = default_executor()
-            runs = dict(zip([i for i, _ in programs], executor.run([p for _, p in programs])))
+            trust = trust_for(items[i][0].meta.get("source") for i, _ in programs)  # literal args; whose f?
+            runs = dict(zip([i for i, _ in programs], executor.run([p for _, p in programs], trust=trust)))
         return [self._judge(task, parsed, runs.get(i)) for i, (task, parsed) in enumerate(items)]
 
     def _judge(self, task: Task, parsed: Parsed, run: Run | None) -> Verdict:

@@ -13,6 +13,7 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from codereasoner.execution.limits import trust_for
 from codereasoner.records import Program, Run, RunStatus, Task, Verdict, VerdictStatus
 from codereasoner.tasks import TASK_KINDS, prompts
 from codereasoner.tasks.answers import (
@@ -100,7 +101,8 @@ class InputPrediction(TaskKind):
                 from codereasoner.execution import default_executor
 
                 executor = default_executor()
-            for i, run in zip(where, executor.run(programs)):
+            trust = trust_for(items[i][0].meta.get("source") for i in where)  # literal args; whose f?
+            for i, run in zip(where, executor.run(programs, trust=trust)):
                 out[i] = _judge(items[i][0], run)
         return [v for v in out if v is not None]
 
