@@ -4,9 +4,11 @@
 
 Baseline: one `python -c "<code>\\nassert f(<input>) == <output>"` per check (the official CRUXEval
 harness's design: a new process per check), `workers` at a time, on the first `--baseline-n` checks.
-Plain: the same 800 assertion programs through the Executor (`call="None"`). Traced: the 800 calls
-`f(<input>)` with full traces. Also the unsafe in-process rate (compile + exec in this process), the
-ceiling any isolated design can approach. Targets (issue 2): plain >= 50x baseline, traced >= 15x.
+Untrusted (a forked child per check, docs/engine.md): the 800 assertion programs (`call="None"`), and
+the 800 calls `f(<input>)` as `run_calls` jobs whose decoded values the parent compares with the
+expected output. Trusted (the persistent pool): the assertion programs, and the calls with full traces.
+Also the unsafe in-process rate (compile + exec in this process), the ceiling of any isolated design.
+Targets: untrusted >= 1,000 checks/s and >= 10x baseline; trusted plain >= 50x, trusted traced >= 15x.
 Prints a table; not a test.
 """
 
@@ -22,8 +24,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from codereasoner.execution import Executor
-from codereasoner.records import Program
+import ast
+
+from codereasoner.execution import Executor, Trust
+from codereasoner.execution.values import decode
+from codereasoner.records import CallJob, Program
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "cruxeval" / "cruxeval.jsonl"
 UNSAFE_LIMIT = 60_000  # checks/s on one core, in-process, no isolation (issue 2's reference figure)
@@ -51,13 +56,32 @@ def in_process_rate(sources: list[str]) -> float:
     return len(sources) / (time.perf_counter() - start)
 
 
-def pool_rate(ex: Executor, programs: list[Program], trace: bool, repeat: int) -> tuple[float, int]:
+def pool_rate(ex: Executor, programs: list[Program], trace: bool, repeat: int, trust: Trust) -> tuple[float, int]:
     rates, ok = [], 0
     for _ in range(repeat):
         start = time.perf_counter()
-        runs = ex.run(programs, trace=trace)
+        runs = ex.run(programs, trace=trace, trust=trust)
         rates.append(len(programs) / (time.perf_counter() - start))
         ok = sum(r.ok for r in runs)
+    return statistics.median(rates), ok
+
+
+def calls_rate(ex: Executor, rows: list[dict], repeat: int) -> tuple[float, int]:
+    """run_calls + the parent's comparison of decoded values with the expected outputs (a judge's loop)."""
+    jobs = [CallJob(r["id"], r["code"], calls=(f"f({r['input']})",)) for r in rows]
+    rates, ok = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        runs = ex.run_calls(jobs)
+        ok = 0
+        for row, run in zip(rows, runs):
+            result = run.results[0] if run.results else None
+            if result is not None and result.status == "ok":
+                try:
+                    ok += decode(result.value) == ast.literal_eval(row["output"])
+                except ValueError:
+                    pass
+        rates.append(len(jobs) / (time.perf_counter() - start))
     return statistics.median(rates), ok
 
 
@@ -76,24 +100,38 @@ def main() -> None:
 
     base = baseline_rate(sources[: args.baseline_n], args.workers)
     unsafe = statistics.median(in_process_rate(sources) for _ in range(args.repeat))
-    start = time.perf_counter()
     with Executor(workers=args.workers) as ex:
+        start = time.perf_counter()
+        ex.run(plain[:50])  # starts the fork servers (warm-up)
         cold = time.perf_counter() - start
-        ex.run(plain[:50])  # warm-up
-        plain_rate, plain_ok = pool_rate(ex, plain, False, args.repeat)
-        trace_rate, trace_ok = pool_rate(ex, traced, True, args.repeat)
+        untrusted_rate, untrusted_ok = pool_rate(ex, plain, False, args.repeat, Trust.UNTRUSTED)
+        call_rate, call_ok = calls_rate(ex, rows, args.repeat)
+        ex.run(plain[:50], trust=Trust.TRUSTED)
+        plain_rate, plain_ok = pool_rate(ex, plain, False, args.repeat, Trust.TRUSTED)
+        trace_rate, trace_ok = pool_rate(ex, traced, True, args.repeat, Trust.TRUSTED)
 
-    print(f"CRUXEval {len(rows)} checks, {args.workers} workers, load {os.getloadavg()[0]:.1f}, pool cold start {cold * 1000:.0f} ms")
-    print(f"{'design':42s} {'checks/s':>10s} {'vs baseline':>12s} {'target':>8s}")
-    print(f"{'baseline: new process per check':42s} {base:10.1f} {1.0:11.1f}x {'':>8s}")
-    print(f"{'executor, plain (' + str(plain_ok) + ' ok)':42s} {plain_rate:10.1f} {plain_rate / base:11.1f}x {'>= 50x':>8s}")
-    print(f"{'executor, traced (' + str(trace_ok) + ' ok)':42s} {trace_rate:10.1f} {trace_rate / base:11.1f}x {'>= 15x':>8s}")
-    print(f"{'unsafe in-process compile+exec, 1 core':42s} {unsafe:10.1f} {unsafe / base:11.1f}x")
+    print(f"CRUXEval {len(rows)} checks, {args.workers} workers, load {os.getloadavg()[0]:.1f}, "
+          f"untrusted cold start + 50 checks {cold * 1000:.0f} ms")
+    print(f"{'design':46s} {'checks/s':>10s} {'vs baseline':>12s} {'target':>16s}")
+    rows_out = [
+        ("baseline: new process per check", base, ""),
+        (f"untrusted, assert programs ({untrusted_ok} ok)", untrusted_rate, ">= 1000/s, >= 10x"),
+        (f"untrusted, run_calls + parent compare ({call_ok} ok)", call_rate, ""),
+        (f"trusted pool, plain ({plain_ok} ok)", plain_rate, ">= 50x"),
+        (f"trusted pool, traced ({trace_ok} ok)", trace_rate, ">= 15x"),
+        ("unsafe in-process compile+exec, 1 core", unsafe, ""),
+    ]
+    for name, rate, target in rows_out:
+        print(f"{name:46s} {rate:10.1f} {rate / base:11.1f}x {target:>16s}")
     per_core = plain_rate / args.workers
-    print(f"plain per core: {per_core:.0f}/s = {per_core / UNSAFE_LIMIT:.1%} of the {UNSAFE_LIMIT:,}/s unsafe limit "
-          f"({per_core / unsafe:.1%} of the in-process rate measured here)")
-    verdict = "PASS" if plain_rate / base >= 50 and trace_rate / base >= 15 else "MISS"
-    print(f"targets: {verdict}")
+    print(f"trusted plain per core: {per_core:.0f}/s = {per_core / UNSAFE_LIMIT:.1%} of the {UNSAFE_LIMIT:,}/s unsafe limit")
+    checks_ok = {
+        "untrusted >= 1000/s": untrusted_rate >= 1000,
+        "untrusted >= 10x": untrusted_rate / base >= 10,
+        "trusted plain >= 50x": plain_rate / base >= 50,
+        "trusted traced >= 15x": trace_rate / base >= 15,
+    }
+    print("targets: " + ", ".join(f"{k}: {'PASS' if v else 'MISS'}" for k, v in checks_ok.items()))
 
 
 if __name__ == "__main__":

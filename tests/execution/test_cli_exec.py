@@ -115,3 +115,31 @@ def test_every_kind_of_bad_line_is_a_per_line_error(tmp_path):
     assert "in.jsonl:2: not UTF-8" in got[1]["error"] and "in.jsonl:3" in got[2]["error"] and "digits" in got[2]["error"]
     assert "in.jsonl:4: JSON nested more than" in got[3]["error"]
     assert got[5]["id"] == "r0" and "in.jsonl:6: duplicate id 'r0' (first used at" in got[5]["error"]
+
+
+def test_a_real_kill_9_loses_only_records_in_flight_and_leaves_nothing_behind(tmp_path):
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    from codereasoner.execution import isolation
+
+    rows = [{"id": f"s{i}", "code": "import time\ndef f(i):\n    time.sleep(0.02)\n    return i", "call": f"f({i})"}
+            for i in range(300)]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = subprocess.Popen([sys.executable, "-m", "codereasoner", "exec", str(src), "-o", str(out), "--workers", "2"],
+                           stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 20):
+        time.sleep(0.05)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    written = out.read_text().count("\n")
+    assert 20 <= written < 300  # results go out one by one as they finish, not per chunk of input
+    orphans = list(Path(isolation.tempfile.gettempdir()).glob(f"{isolation.WORKDIR_PREFIX}{run.pid}-*"))
+    assert main(["exec", str(src), "-o", str(out)]) == 0  # resumes, and sweeps the killed run's work dirs
+    assert [g["id"] for g in read(out)] == [r["id"] for r in rows]
+    assert all(g["result"] == repr(i) for i, g in enumerate(read(out)))
+    assert orphans and not any(p.exists() for p in orphans)

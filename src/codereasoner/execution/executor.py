@@ -31,9 +31,6 @@ from codereasoner.execution.limits import ExecLimits, Trust
 from codereasoner.execution.pool import PersistentPool
 from codereasoner.records import CallJob, CallRun, Program, Run, RunStatus
 
-_SWEPT = [False]
-
-
 class Executor:
     """Runs programs and call jobs in sandboxed processes; see the module docstring.
 
@@ -58,43 +55,48 @@ class Executor:
         self._closed = False
         self._pid = os.getpid()  # pipes and processes belong to this process, not to a forked child
         self._finalizer = weakref.finalize(self, _shutdown, self._pools, self._spawner)
-        if not _SWEPT[0]:
-            _SWEPT[0] = True
-            isolation.sweep_orphans()
+        isolation.sweep_orphans()  # work dirs of runs killed with -9 (cheap: one glob of the temp dir)
 
     # ---------------------------------------------------------------- public API
     def run(self, programs: Sequence[Program], *, trace: bool = False, limits: ExecLimits | None = None,
-            progress: bool = False, hash_seed: int | None = None, trust: Trust = Trust.UNTRUSTED) -> list[Run]:
+            progress: bool = False, hash_seed: int | None = None, trust: Trust = Trust.UNTRUSTED,
+            packages: bool | Sequence[bool] = False) -> list[Run]:
         """Run each program's `call` after its `code`; one `Run` per program, same order.
 
         `trust` says who wrote the code (limits.py); `hash_seed` runs them under another PYTHONHASHSEED
         (a one-worker executor started on first use): a result that changes with it is not deterministic.
+        `packages` (for all programs, or one flag each) lets a program import site-packages, read-only;
+        such programs always run untrusted, in fork servers of their own.
         """
-        return list(self.stream(programs, trace=trace, limits=limits, progress=progress, hash_seed=hash_seed, trust=trust))
+        return list(self.stream(programs, trace=trace, limits=limits, progress=progress, hash_seed=hash_seed,
+                                trust=trust, packages=packages))
 
     def stream(self, programs: Sequence[Program], *, trace: bool = False, limits: ExecLimits | None = None,
-               progress: bool = False, hash_seed: int | None = None, trust: Trust = Trust.UNTRUSTED) -> Iterator[Run]:
+               progress: bool = False, hash_seed: int | None = None, trust: Trust = Trust.UNTRUSTED,
+               packages: bool | Sequence[bool] = False) -> Iterator[Run]:
         """`run`, yielding each Run in input order as soon as it and all before it are ready."""
         trust = Trust(trust)
         limits = limits or self.limits
         if hash_seed is not None and hash_seed != self.hash_seed:
-            yield from self._sibling(hash_seed).stream(programs, trace=trace, limits=limits, progress=progress, trust=trust)
+            yield from self._sibling(hash_seed).stream(programs, trace=trace, limits=limits, progress=progress,
+                                                       trust=trust, packages=packages)
             return
         programs = list(programs)
+        flags = [bool(packages)] * len(programs) if isinstance(packages, bool) else [bool(p) for p in packages]
+        if len(flags) != len(programs):
+            raise ValueError(f"packages has {len(flags)} flags for {len(programs)} programs")
         with self._lock:
             self._check_usable()
-            if trust is Trust.TRUSTED:
-                pool = self._pool("trusted", limits)
-                done = pool.stream(programs, trace, limits)  # type: ignore[union-attr]
+            if trust is Trust.TRUSTED and not any(flags):
+                done = self._pool("trusted", limits).stream(programs, trace, limits)  # type: ignore[union-attr]
             else:
-                pool = self._pool("untrusted", limits)
-                specs = [_program_spec(p, trace, limits) for p in programs]
-                python = pool.python
+                shared = _limits_json(limits)
+                specs = [_program_spec(p, trace, limits, shared) for p in programs]
 
                 def convert(index: int, ending: Ending) -> Run:
-                    return _program_run(programs[index], ending, trace, limits, python)
+                    return _program_run(programs[index], ending, trace, limits, self.python)
 
-                done = ((i, convert(i, e)) for i, e in pool.execute(specs))  # type: ignore[union-attr]
+                done = self._untrusted(specs, flags, limits, convert)
             yield from _in_order(done, len(programs), progress, "exec")
 
     def run_calls(self, jobs: Sequence[CallJob], *, limits: ExecLimits | None = None,
@@ -106,16 +108,16 @@ class Executor:
         """
         limits = limits or self.limits
         jobs = list(jobs)
+        shared = _limits_json(limits)
         with self._lock:
             self._check_usable()
-            pool = self._pool("untrusted", limits)
-            specs = [_call_spec(j, limits) for j in jobs]
 
             def convert(index: int, ending: Ending) -> CallRun:
                 run = call_run(jobs[index], ending.frames, ending.stopped, limits)
                 return run or CallRun(jobs[index].id, RunStatus.CRASHED, error="the task broke the protocol")
 
-            done = ((i, convert(i, e)) for i, e in pool.execute(specs))  # type: ignore[union-attr]
+            specs = [_call_spec(j, limits, shared) for j in jobs]
+            done = self._untrusted(specs, [j.packages for j in jobs], limits, convert)
             return list(_in_order(done, len(jobs), progress, "calls"))
 
     async def arun(self, programs: Sequence[Program], *, trace: bool = False, limits: ExecLimits | None = None,
@@ -163,6 +165,16 @@ class Executor:
         if os.getpid() != self._pid:
             raise RuntimeError("Executor used in a forked child process; create a new Executor there")
 
+    def _untrusted(self, specs: list[Spec], packages: list[bool], limits: ExecLimits, convert) -> Iterator:  # noqa: ANN001
+        """(index, record) as tasks end. Tasks that may read site-packages go to fork servers of their own
+        (a Landlock layer can only narrow, so the other servers never had it)."""
+        for mode, wanted in (("untrusted", False), ("untrusted-packages", True)):
+            indices = [i for i, p in enumerate(packages) if p is wanted]
+            if indices:
+                pool = self._pool(mode, limits)
+                for k, ending in pool.execute([specs[i] for i in indices]):  # type: ignore[union-attr]
+                    yield indices[k], convert(indices[k], ending)
+
     def _sibling(self, hash_seed: int) -> Executor:
         with self._lock:
             if hash_seed not in self._siblings:
@@ -182,11 +194,12 @@ class Executor:
                 pool = PersistentPool(self.workers, limits.memory_mb, self.namespaces, self.hash_seed, self._spawn,
                                       self.tasks_per_worker)
             else:
-                pool = ForkPool(self.workers, limits.memory_mb, self.namespaces, self.hash_seed, self._spawn)
+                packages = mode == "untrusted-packages"
+                pool = ForkPool(self.workers, limits.memory_mb, self.namespaces, self.hash_seed, self._spawn, packages)
                 pool.start()
                 if self.namespaces and all(s.state == "dead" for s in pool.slots):
                     self.namespaces = False  # e.g. not root in a container: weaker, and said so
-                    pool = ForkPool(self.workers, limits.memory_mb, False, self.hash_seed, self._spawn)
+                    pool = ForkPool(self.workers, limits.memory_mb, False, self.hash_seed, self._spawn, packages)
                     pool.start()
                 if all(s.state == "dead" for s in pool.slots):
                     raise RuntimeError("codereasoner: could not start any sandbox process")
@@ -201,17 +214,17 @@ def _limits_json(limits: ExecLimits) -> dict:
     return out
 
 
-def _program_spec(program: Program, trace: bool, limits: ExecLimits) -> Spec:
-    body = {"kind": "program", "code": program.code, "call": program.call, "trace": trace, "limits": _limits_json(limits)}
+def _program_spec(program: Program, trace: bool, limits: ExecLimits, shared: dict) -> Spec:
+    body = {"kind": "program", "code": program.code, "call": program.call, "trace": trace, "limits": shared}
     return Spec(json.dumps(body).encode(), [limits.timeout_s], _frame_limit(limits, 1, trace))
 
 
-def _call_spec(job: CallJob, limits: ExecLimits) -> Spec:
+def _call_spec(job: CallJob, limits: ExecLimits, shared: dict) -> Spec:
     timeout = job.timeout_s or limits.timeout_s
     body = {"kind": "calls", "code": job.code, "calls": list(job.calls), "stdins": list(job.stdins),
-            "timeout_s": timeout, "limits": _limits_json(limits)}
+            "timeout_s": timeout, "limits": shared}
     parts = 1 + len(job.stdins or job.calls)
-    return Spec(json.dumps(body).encode(), [timeout] * parts, _frame_limit(limits, parts, False), job.packages)
+    return Spec(json.dumps(body).encode(), [timeout] * parts, _frame_limit(limits, parts, False))
 
 
 def _frame_limit(limits: ExecLimits, parts: int, trace: bool) -> int:

@@ -26,13 +26,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from codereasoner.execution import isolation
-from codereasoner.execution.forkserver import CMD, KILL, PACKAGES, REPORT, RUN
+from codereasoner.execution.forkserver import CMD, KILL, REPORT, RUN
 from codereasoner.execution.frames import death, loads
 
 GRACE_S = 1.0  # the parent's deadline = part timeout + this: room for the child's own alarm to answer first
 HANDSHAKE_S = 20.0
 KILL_WAIT_S = 5.0  # after a KILL, how long a server has to report the child reaped before it is replaced
 SPAWN_RETRIES = 3
+PIPELINE = 2  # tasks per server at once: the running one and the next, so the server never waits for us
 
 
 @dataclass
@@ -42,7 +43,6 @@ class Spec:
     body: bytes
     timeouts: list[float]
     max_bytes: int  # answer bytes the task may send in all
-    packages: bool = False
 
 
 @dataclass
@@ -67,22 +67,28 @@ class _Flight:
     stopped: tuple[str, str] | None = None
     killed_at: float = 0.0
     report: tuple[int, bool] | None = None  # (wait status, killed by the server's own deadline)
+    started: bool = False  # the server has forked its child (the task before it was reported)
 
 
 class _Slot:
     def __init__(self) -> None:
         self.server: isolation.WorkerProcess | None = None
-        self.state = "down"  # down | starting | idle | busy | dead
-        self.deadline = math.inf
-        self.flight: _Flight | None = None
+        self.state = "down"  # down | starting | ready | dead
+        self.start_deadline = math.inf
+        self.flights: deque[_Flight] = deque()  # the running task first, then the one queued at the server
         self.failures = 0
+
+    @property
+    def deadline(self) -> float:
+        return min([self.start_deadline, *(f.deadline for f in self.flights)])
 
 
 class ForkPool:
     """Fork servers, one per slot; see the module docstring."""
 
-    def __init__(self, workers: int, memory_mb: int, namespaces: bool, hash_seed: int, spawn) -> None:  # noqa: ANN001
-        self.memory_mb, self.namespaces, self.hash_seed = memory_mb, namespaces, hash_seed
+    def __init__(self, workers: int, memory_mb: int, namespaces: bool, hash_seed: int, spawn,  # noqa: ANN001
+                 packages: bool = False) -> None:
+        self.memory_mb, self.namespaces, self.hash_seed, self.packages = memory_mb, namespaces, hash_seed, packages
         self._spawn = spawn  # runs isolation.spawn on the Executor's long-lived spawner thread
         self.slots = [_Slot() for _ in range(workers)]
         self.selector = selectors.DefaultSelector()
@@ -96,27 +102,36 @@ class ForkPool:
             if slot.state in ("down", "dead"):
                 slot.failures = 0
                 self._start(slot)
-        self._loop(lambda: any(s.state == "starting" for s in self.slots), None, None)
+        self._loop(lambda: any(s.state == "starting" for s in self.slots), None)
 
     def _start(self, slot: _Slot) -> None:
         try:
-            server = self._spawn(isolation.spawn, self.memory_mb, self.namespaces, self.hash_seed, "forkserver")
+            server = self._spawn(isolation.spawn, self.memory_mb, self.namespaces, self.hash_seed, "forkserver",
+                                 self.packages)
         except OSError as e:
             slot.failures += 1
             slot.state = "dead" if slot.failures >= SPAWN_RETRIES else "down"
             print(f"codereasoner: could not start a fork server: {e}", file=sys.stderr)
             return
-        slot.server, slot.state, slot.deadline = server, "starting", time.monotonic() + HANDSHAKE_S
+        slot.server, slot.state, slot.start_deadline = server, "starting", time.monotonic() + HANDSHAKE_S
         self.spawned += 1
-        self.selector.register(server.read_fd, selectors.EVENT_READ, ("server", slot))
+        self.selector.register(server.read_fd, selectors.EVENT_READ, ("server", slot, None))
 
-    def _retire(self, slot: _Slot) -> None:
-        if slot.flight is not None:
-            self._close_flight(slot.flight)
+    def _retire(self, slot: _Slot, job: tuple | None = None) -> None:
+        """Kill the slot's server; its running task ends `crashed`, a task queued behind it goes back."""
+        while slot.flights:
+            flight = slot.flights.popleft()
+            self._close_flight(flight)
+            if job is not None and not flight.started:  # never forked: it runs later on another server
+                job[2].appendleft(flight.index)
+            elif job is not None:
+                flight.report = flight.report or (-1, False)
+                flight.stopped = flight.stopped or ("crashed", "the sandbox process died")
+                self._finish(flight, job)
         if slot.server is not None:
             self._unregister(slot.server.read_fd)
             slot.server.kill()
-        slot.server, slot.state, slot.deadline = None, "down", math.inf
+        slot.server, slot.state, slot.start_deadline = None, "down", math.inf
 
     def close(self) -> None:
         for slot in self.slots:
@@ -135,28 +150,29 @@ class ForkPool:
         """Run every spec; yields (index, Ending) as each task ends, in completion order."""
         queue = deque(range(len(specs)))
         finished: deque[tuple[int, Ending]] = deque()
+        job = (specs, finished, queue)
         left = len(specs)
         try:
             while left:
-                self._loop(lambda: not finished, queue, (specs, finished))
+                self._loop(lambda: not finished, job)
                 while finished:
                     left -= 1
                     yield finished.popleft()
         finally:
             for slot in self.slots:  # an interrupted call: stop what is still running
-                if slot.state == "busy":
+                if slot.flights:
                     self._retire(slot)
 
-    def _loop(self, more, queue: deque | None, job: tuple | None) -> None:  # noqa: ANN001, C901
+    def _loop(self, more, job: tuple | None) -> None:  # noqa: ANN001, C901
         while more():
             now = time.monotonic()
-            if queue is not None and job is not None:
-                specs, finished = job
+            if job is not None:
+                specs, finished, queue = job
                 for slot in self.slots:
                     if slot.state == "down":
                         self._start(slot)
-                    if slot.state == "idle" and queue:
-                        self._dispatch(slot, queue, specs)
+                    while slot.state == "ready" and queue and len(slot.flights) < PIPELINE:
+                        self._dispatch(slot, job)
                 if all(s.state == "dead" for s in self.slots):
                     while queue:
                         finished.append((queue.popleft(), Ending([], ("crashed", "no sandbox process could be started"))))
@@ -164,22 +180,23 @@ class ForkPool:
             deadline = min((s.deadline for s in self.slots), default=math.inf)
             wait = 1.0 if deadline == math.inf else max(0.0, deadline - now)
             for key, events in self.selector.select(wait):
-                kind, slot = key.data
+                kind, slot, flight = key.data
                 if kind == "server":
                     self._from_server(slot, job)
-                elif slot.flight is not None and kind == "result" and key.fd == slot.flight.result_fd:
-                    self._from_child(slot, job)
-                elif slot.flight is not None and kind == "task" and key.fd == slot.flight.task_fd:
-                    self._flush(slot.flight)
+                elif kind == "result" and key.fd == flight.result_fd:
+                    self._from_child(slot, flight, job)
+                elif kind == "task" and key.fd == flight.task_fd:
+                    self._flush(slot, flight)
             now = time.monotonic()
             for slot in self.slots:
                 if slot.deadline <= now:
                     self._expired(slot, job)
 
-    def _dispatch(self, slot: _Slot, queue: deque, specs: list[Spec]) -> None:
+    def _dispatch(self, slot: _Slot, job: tuple) -> None:
+        specs, _, queue = job
         assert slot.server is not None
-        if slot.server.proc.poll() is not None:  # died while idle: replace it, the task waits
-            self._retire(slot)
+        if slot.server.proc.poll() is not None:  # died (while idle, or in a way not yet read): replace it
+            self._retire(slot, job)
             self._start(slot)
             return
         index = queue.popleft()
@@ -187,46 +204,48 @@ class ForkPool:
         task_r, task_w = os.pipe()
         result_r, result_w = os.pipe()
         budget = sum(spec.timeouts) + GRACE_S * (len(spec.timeouts) + 1)
-        flags = PACKAGES if spec.packages else 0
         try:
-            _send(slot, CMD.pack(RUN, index, budget, flags), [task_r, result_w])
+            _send(slot, CMD.pack(RUN, index, budget), [task_r, result_w])
         except OSError:
-            for fd in (task_r, task_w, result_r, result_w):
+            for fd in (task_w, result_r):
                 os.close(fd)
             queue.appendleft(index)
-            self._retire(slot)
+            self._retire(slot, job)
             return
         finally:
-            for fd in (task_r, result_w):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+            os.close(task_r)
+            os.close(result_w)
         os.set_blocking(task_w, False)
         os.set_blocking(result_r, False)
-        flight = _Flight(index, spec, task_w, result_r, memoryview(spec.body), time.monotonic() + spec.timeouts[0] + GRACE_S)
-        slot.flight, slot.state, slot.deadline = flight, "busy", flight.deadline
-        self.selector.register(result_r, selectors.EVENT_READ, ("result", slot))
-        self._flush(flight, slot)
+        flight = _Flight(index, spec, task_w, result_r, memoryview(spec.body), math.inf)
+        slot.flights.append(flight)
+        if len(slot.flights) == 1:
+            self._begin(flight)
+        self.selector.register(result_r, selectors.EVENT_READ, ("result", slot, flight))
+        self._flush(slot, flight, first=True)
 
-    def _flush(self, flight: _Flight, slot: _Slot | None = None) -> None:
+    def _begin(self, flight: _Flight) -> None:
+        """The server starts this task now (the one before it was reported): its deadline starts too."""
+        flight.started = True
+        part = min(len(flight.frames), len(flight.spec.timeouts) - 1)
+        flight.deadline = time.monotonic() + flight.spec.timeouts[part] + GRACE_S
+
+    def _flush(self, slot: _Slot, flight: _Flight, first: bool = False) -> None:
         try:
             while flight.out:
                 flight.out = flight.out[os.write(flight.task_fd, flight.out):]
         except BlockingIOError:
-            if slot is not None:
-                self.selector.register(flight.task_fd, selectors.EVENT_WRITE, ("task", slot))
+            if first:
+                self.selector.register(flight.task_fd, selectors.EVENT_WRITE, ("task", slot, flight))
             return
         except OSError:  # the child is gone before reading its task: its report says why
             flight.out = memoryview(b"")
-        if slot is None:
+        if not first:
             self._unregister(flight.task_fd)
         os.close(flight.task_fd)
         flight.task_fd = -1
 
-    def _from_child(self, slot: _Slot, job: tuple | None) -> None:
-        flight = slot.flight
-        assert flight is not None
+    def _from_child(self, slot: _Slot, flight: _Flight, job: tuple | None) -> None:
         try:
             data = os.read(flight.result_fd, 1 << 20)
         except OSError:
@@ -238,7 +257,7 @@ class ForkPool:
         flight.inbuf += data
         flight.received += len(data)
         if flight.received > flight.spec.max_bytes:
-            self._stop(slot, "output_exceeded", f"the answer is larger than {flight.spec.max_bytes} bytes")
+            self._stop(slot, flight, "output_exceeded", f"the answer is larger than {flight.spec.max_bytes} bytes")
             return
         parts = len(flight.spec.timeouts)
         while len(flight.inbuf) >= 4 and flight.stopped is None:
@@ -248,13 +267,12 @@ class ForkPool:
             frame = loads(bytes(flight.inbuf[4 : 4 + size]))
             del flight.inbuf[: 4 + size]
             if frame is None or not isinstance(frame, dict) or len(flight.frames) >= parts:
-                self._stop(slot, "crashed", "the task broke the protocol (a malformed answer frame)")
+                self._stop(slot, flight, "crashed", "the task broke the protocol (a malformed answer frame)")
                 return
             flight.frames.append(frame)
             done = len(flight.frames)
             # the next part starts now; after the last, the child only has to exit
             flight.deadline = time.monotonic() + (flight.spec.timeouts[done] if done < parts else 0) + GRACE_S
-            slot.deadline = flight.deadline
 
     def _end_result(self, flight: _Flight) -> None:
         if flight.result_fd >= 0:
@@ -262,35 +280,33 @@ class ForkPool:
             os.close(flight.result_fd)
             flight.result_fd = -1
 
-    def _stop(self, slot: _Slot, status: str, error: str) -> None:
-        """Stop the slot's task with this outcome: ask the server to kill the child, stop reading it."""
-        flight = slot.flight
-        assert flight is not None and slot.server is not None
+    def _stop(self, slot: _Slot, flight: _Flight, status: str, error: str) -> None:
+        """Stop a task with this outcome: ask the server to kill its child, stop reading it."""
         if flight.stopped is None:
             flight.stopped = (status, error)
         self._end_result(flight)
         if not flight.killed_at:
             flight.killed_at = time.monotonic()
             try:
-                _send(slot, CMD.pack(KILL, flight.index, 0.0, 0))
+                _send(slot, CMD.pack(KILL, flight.index, 0.0))
             except OSError:
                 pass
-        slot.deadline = flight.killed_at + KILL_WAIT_S
+        flight.deadline = flight.killed_at + KILL_WAIT_S
 
     def _expired(self, slot: _Slot, job: tuple | None) -> None:
-        if slot.state == "starting":
+        now = time.monotonic()
+        if slot.state == "starting" and slot.start_deadline <= now:
             self._start_failed(slot)
-        elif slot.state == "busy" and slot.flight is not None:
-            flight = slot.flight
+            return
+        for flight in list(slot.flights):
+            if flight.deadline > now:
+                continue
             if not flight.killed_at:
                 part = min(len(flight.frames), len(flight.spec.timeouts) - 1)
-                self._stop(slot, "timeout", f"ran longer than {flight.spec.timeouts[part]} s (killed)")
+                self._stop(slot, flight, "timeout", f"ran longer than {flight.spec.timeouts[part]} s (killed)")
             else:  # the server did not report in time: replace it
-                flight.report = (-1, False)
-                self._finish(slot, job)
-                self._retire(slot)
-        else:
-            slot.deadline = math.inf
+                self._retire(slot, job)
+                return
 
     def _from_server(self, slot: _Slot, job: tuple | None) -> None:
         assert slot.server is not None
@@ -301,12 +317,8 @@ class ForkPool:
         if not message:  # the server died (it runs no task code: an outside kill, or out of memory)
             if slot.state == "starting":
                 self._start_failed(slot)
-                return
-            if slot.flight is not None:
-                slot.flight.stopped = slot.flight.stopped or ("crashed", "the sandbox process died")
-                slot.flight.report = (-1, False)
-                self._finish(slot, job)
-            self._retire(slot)
+            else:
+                self._retire(slot, job)
             return
         if slot.state == "starting":
             hello = loads(message)
@@ -315,13 +327,15 @@ class ForkPool:
                 return
             self.applied = slot.server.applied = [str(a) for a in hello["applied"]]
             self.python = str(hello.get("python", ""))
-            slot.state, slot.deadline, slot.failures = "idle", math.inf, 0
+            slot.state, slot.start_deadline, slot.failures = "ready", math.inf, 0
             return
-        if len(message) != REPORT.size or slot.flight is None:
+        if len(message) != REPORT.size or not slot.flights:
             return
         index, status, _, killed = REPORT.unpack(message)
-        if index == slot.flight.index:
-            slot.flight.report = (status, bool(killed))
+        if index == slot.flights[0].index:
+            slot.flights[0].report = (status, bool(killed))
+            if len(slot.flights) > 1:
+                self._begin(slot.flights[1])
             self._maybe_done(slot, job)
 
     def _start_failed(self, slot: _Slot) -> None:
@@ -333,16 +347,12 @@ class ForkPool:
             self._start(slot)
 
     def _maybe_done(self, slot: _Slot, job: tuple | None) -> None:
-        flight = slot.flight
-        if flight is not None and flight.report is not None and flight.result_fd < 0:
-            self._finish(slot, job)
-            slot.state, slot.deadline = "idle", math.inf
+        while slot.flights and slot.flights[0].report is not None and slot.flights[0].result_fd < 0:
+            self._finish(slot.flights.popleft(), job)
 
-    def _finish(self, slot: _Slot, job: tuple | None) -> None:
-        flight = slot.flight
-        assert flight is not None and flight.report is not None
+    def _finish(self, flight: _Flight, job: tuple | None) -> None:
+        assert flight.report is not None
         self._close_flight(flight)
-        slot.flight = None
         status, killed = flight.report
         stopped = flight.stopped
         if stopped is None and len(flight.frames) < len(flight.spec.timeouts):

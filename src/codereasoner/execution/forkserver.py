@@ -1,16 +1,17 @@
 """Execution stage, inside the sandbox: the fork server of one worker slot, and the one-shot task child.
 
-Started by isolation.py as `python -s -S forkserver.py SOCK WORKDIR MEMORY_MB SECCOMP_PY NS SITE_JSON`
-in its own namespaces. It imports and hardens once (harden.py), then serves the parent over a
-SOCK_SEQPACKET socket and never runs a task's code itself:
+Started by isolation.py as `python -s -S forkserver.py SOCK WORKDIR MEMORY_MB SECCOMP_PY NS SITES_JSON
+PACKAGES` in its own namespaces. It imports and hardens once (harden.py), then serves the parent over a
+SOCK_SEQPACKET socket and never runs a task's code itself. A server started with PACKAGES=1 serves only
+`packages=True` tasks: site-packages (read-only) is on its sys.path and in its Landlock layer.
 
-    parent -> server  RUN(index, budget_s, flags) + two fds by SCM_RIGHTS: the task pipe's read end and
+    parent -> server  RUN(index, budget_s) + two fds by SCM_RIGHTS: the task pipe's read end and
                       the result pipe's write end (both pipes belong to this one task)
                       KILL(index): stop that task now (the parent's per-part deadline passed)
     server -> parent  REPORT(index, wait status, seconds, killed): the child is gone and reaped
 
-For each RUN it forks a child, which closes every other fd, adds its own sandbox layers (Landlock,
-a seccomp layer that refuses processes, signals and new layers), reads its task from the task pipe,
+For each RUN it forks a child, which closes every other fd, adds its own seccomp layer (no processes,
+no signals, no new seccomp or Landlock layers: the task allowlist), reads its task from the task pipe,
 runs it (runner.py), writes its answer frames straight to the parent on the result pipe and exits.
 The server never sees a task's code or answer: nothing a task does can reach another task's result
 except through the kernel, which the layers close. Deadlines start when the child is forked; the
@@ -30,45 +31,61 @@ import struct
 import sys
 import time
 import types
+from collections import deque
 
-CMD = struct.Struct("<BIdI")  # command, task index, budget seconds, flags
+CMD = struct.Struct("<BId")  # command, task index, budget seconds
 REPORT = struct.Struct("<Iidb")  # task index, wait status, seconds, killed by the server's deadline
 RUN, KILL = 1, 2
-PACKAGES = 1  # flag: the task may import site-packages (read-only)
+PACKAGES_PRELOAD = ("numpy", "pandas")  # what LiveCodeBench's prefix imports
 
 
 def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept together
     sock_fd, workdir, memory_mb, seccomp_py = int(argv[1]), argv[2], int(argv[3]), argv[4]
-    namespaces, site_dirs = argv[5] == "1", json.loads(argv[6])
+    namespaces, sites, packages = argv[5] == "1", [tuple(pair) for pair in json.loads(argv[6])], argv[7] == "1"
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
     import harden
+    import kernel  # noqa: F401 - imported here so that it can be hidden below
     import runner as runner_mod
     import tracer
     import values
 
     while here in sys.path:
         sys.path.remove(here)
-    for name in ("harden", "runner", "tracer", "values"):
+    for name in ("harden", "kernel", "runner", "tracer", "values"):
         del sys.modules[name]  # programs cannot import them; the server keeps its references
-    for name in harden.PRELOAD:
+    for name in harden.SERVER_PRELOAD:
         __import__(name)
     sys.dont_write_bytecode = True
     sys.modules["__main__"] = types.ModuleType("__main__")
 
-    applied, child_layer = harden.harden(workdir, memory_mb, seccomp_py, (sock_fd,), namespaces, role="forkserver")
     sock = socket.socket(fileno=sock_fd)
+
+    def preload_packages(site_paths: list[str]) -> None:  # once mounted, before limits: their memory is ours
+        sys.path.extend(site_paths)
+        for name in PACKAGES_PRELOAD:  # imported once here, not by every task (pandas alone takes seconds)
+            try:
+                __import__(name)
+            except Exception:  # not installed, or broken: a task that imports it finds out itself
+                pass
+
+    applied, sandbox = harden.harden(workdir, memory_mb, seccomp_py, (sock_fd,), namespaces, "server", sites,
+                                     packages, preload_packages if packages else None)
     runner = runner_mod.Runner(tracer, values)
     hello = {"ready": 1, "pid": os.getpid(), "applied": applied, "python": "%d.%d" % sys.version_info[:2]}
     sock.send(json.dumps(hello).encode())
     gc.collect()
     gc.freeze()  # the children's collections never touch the server's objects: fewer copied pages
 
+    pending: deque = deque()  # RUNs that arrived while a child ran (the parent keeps one queued per slot)
     while True:
-        message, fds, _, _ = socket.recv_fds(sock, 64, 2)
+        if pending:
+            message, fds = pending.popleft()
+        else:
+            message, fds, _, _ = socket.recv_fds(sock, 64, 2)
         if not message:
             os._exit(0)  # the parent is gone
-        command, index, budget, flags = CMD.unpack(message)
+        command, index, budget = CMD.unpack(message)
         if command != RUN or len(fds) != 2:
             for fd in fds:
                 os.close(fd)
@@ -77,17 +94,18 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            _child(task_fd, result_fd, flags, child_layer, runner, harden, runner_mod.frame_writer, site_dirs)
+            _child(task_fd, result_fd, sandbox, runner, harden, runner_mod.frame_writer)
         os.close(task_fd)
         os.close(result_fd)
-        killed = _wait(sock, pid, index, start + budget)
+        killed = _wait(sock, pid, index, start + budget, pending)
         _, status = os.waitpid(pid, 0)
         _clear(workdir)
         sock.send(REPORT.pack(index, status, time.monotonic() - start, killed))
 
 
-def _wait(sock: socket.socket, pid: int, index: int, deadline: float) -> bool:
-    """Wait for the child to end; kill it at the deadline or when the parent says so. True if killed here."""
+def _wait(sock: socket.socket, pid: int, index: int, deadline: float, pending: deque) -> bool:
+    """Wait for the child to end; kill it at the deadline or when the parent says so (a RUN that comes
+    meanwhile waits in `pending`). True if killed here."""
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
     poller.register(pidfd, select.POLLIN)
@@ -102,12 +120,14 @@ def _wait(sock: socket.socket, pid: int, index: int, deadline: float) -> bool:
             for fd, _ in poller.poll(left * 1000):
                 if fd == pidfd:
                     return killed
-                message = sock.recv(64)
+                message, fds, _, _ = socket.recv_fds(sock, 64, 2)
                 if not message:  # the parent is gone: so is the task
                     os.kill(pid, signal.SIGKILL)
                     os._exit(0)
-                command, which, _, _ = CMD.unpack(message)
-                if command == KILL and which == index:
+                command, which, _ = CMD.unpack(message)
+                if command == RUN:
+                    pending.append((message, fds))
+                elif command == KILL and which == index:
                     os.kill(pid, signal.SIGKILL)
     finally:
         os.close(pidfd)
@@ -133,15 +153,12 @@ def _clear(workdir: str) -> None:
                     pass
 
 
-def _child(task_fd: int, result_fd: int, flags: int, child_layer: bytes, runner, harden, writer,  # noqa: ANN001
-           site_dirs: list[str]) -> None:
+def _child(task_fd: int, result_fd: int, sandbox, runner, harden, writer) -> None:  # noqa: ANN001
     """The forked child: sandbox, read the task, run it, answer, exit. Never returns."""
     try:
         harden.close_except((task_fd, result_fd))
-        if child_layer and not harden.load_filter(child_layer):
+        if not sandbox.apply():
             os._exit(3)  # no sandbox, no task: the parent reports the task as crashed
-        if flags & PACKAGES:
-            sys.path.extend(site_dirs)
         random.seed(0)  # the random module reseeds from urandom after a fork; every task starts the same
         chunks = []
         while True:

@@ -1,47 +1,56 @@
-"""Execution stage, the parent side of isolation: start, describe and kill hardened worker processes.
+"""Execution stage, the parent side of isolation: start, describe and kill sandbox processes.
 
-Every program may be hostile. Each worker is a fresh `python -s -S worker.py` (no site-packages,
-PYTHONHASHSEED=0, a clean environment) started in its own session, inside new network, PID and mount
-namespaces (`unshare --net --pid --mount --mount-proc --fork --kill-child`) when the machine allows it,
-with a private empty work directory as cwd. The worker then hardens itself (worker.py `_harden`).
+Every program may be hostile. Each sandbox process — a fork server (untrusted mode) or a persistent
+worker (trusted mode) — is a fresh `python -s -S` (no site-packages, PYTHONHASHSEED fixed, a clean
+environment) started in its own session inside new network, PID, mount, IPC and UTS namespaces
+(`unshare`) when the machine allows it, with a private work dir, and hardens itself (harden.py,
+kernel.py) before any task. Untrusted tasks each run in a child forked from a fork server that never
+runs task code; the child adds its own Landlock and seccomp layers, answers on its own pipe straight to
+the parent, and dies after the task (forkserver.py). Tests: tests/execution/test_trust_boundary.py
+(attacks on other tasks) and test_isolation.py (resource attacks, both modes).
 
-Guarantees (each tested by a hostile program in tests/execution/test_isolation.py):
-- No network: the worker's namespace has only a downed loopback, and seccomp refuses `socket()`.
-- No processes: fork/vfork/clone-without-CLONE_THREAD/execve are refused by seccomp (so `os.system`,
-  `subprocess`, fork bombs and `setsid` escapes fail); should one exist anyway, it lives in the worker's
-  PID namespace, which the kernel empties when the worker dies.
-- Files change only in the worker's private work dir: with namespaces, cwd is a 16 MiB tmpfs mounted in
-  the worker's own mount namespace (gone with the worker; a task that leaves files in it gets its worker
-  replaced, so the next task starts empty) and Landlock refuses every filesystem change outside it;
-  without Landlock or namespaces, seccomp refuses every write, creation, rename and deletion instead.
-  chmod/chown/utime/truncate and device nodes are refused everywhere.
-- No signals to other processes (kill/tkill/tgkill refused, Landlock signal scoping; the PID namespace
-  hides the host's).
-- Bounded resources: RLIMIT_AS (memory_mb above the worker's own size) turns memory bombs into
-  MemoryError; time is bounded twice, by SIGALRM inside the worker and by a parent deadline (timeout
-  + grace) that SIGKILLs the worker's whole process group, which then is replaced; output and result
-  sizes are capped inside the worker and frame sizes again in the parent.
-- No capabilities (root's are dropped) and no way back: setrlimit/prlimit, mount, setns, unshare,
-  ptrace and setuid are refused; no_new_privs is set.
-- Nothing leaks to the next task: fresh globals per task, freed (with a full GC, so finalizers run on
-  the task's own clock) before its answer is sent; after each task the worker checks builtins, every
-  loaded module's dict, the dicts of their classes and os.environ (CPython dict version tags),
-  sys.modules, sys.path/meta_path/path_hooks, warnings filters, threads and interpreter settings,
-  puts module-level caches (re._cache, copyreg tables, ...) back as they were, drops modules the task
-  imported, and is replaced after any other change, a timeout, a memory error or a crash. The random
-  module is reseeded (0) for each task that names it; decimal contexts are fresh (new contextvars).
-- No worker process outlives the Executor: PR_SET_PDEATHSIG on the wrapper, --kill-child on the worker.
+Guarantees, untrusted mode (the default):
+- No task reaches another task's result. Its process dies after the task; it answers on a pipe only the
+  parent reads, so forged frames are attributed to it alone; the parent parses each frame with bounded
+  nesting and size and treats anything malformed as that task's protocol break (`crashed`). It never
+  holds another task's code, input or answer in memory (the fork server does not read tasks), and
+  nothing it changes in its interpreter (builtins, `__defaults__`/`__code__`, gc callbacks, audit hooks,
+  interval timers, the small-int cache, compile flags) outlives it. Verdicts are decided in the parent.
+- Syscalls are an allowlist (seccomp, default deny): no processes (threads only), exec, signals to any
+  process, sockets beyond an AF_UNIX pair, SysV IPC, xattrs, chmod/chown (incl. fchmodat2), scheduler
+  changes (sched_setattr), mounts, namespaces, ptrace, keyrings, bpf, io_uring, rlimit raises; after
+  set-up neither seccomp nor Landlock can be called again.
+- Reads (Landlock): only the standard library, shared libraries, /dev/null, /dev/urandom, the work
+  dir and, for a task with `packages=True` (served by fork servers of their own), a read-only view of
+  site-packages (the original is hidden under an empty tmpfs). Benchmark data, the project's source,
+  /etc, /proc (other processes' and its own) and other tasks' files are unreadable. Writes: only the
+  work dir, a 16 MiB tmpfs emptied after every task. (Trusted workers may also read their /proc/self.)
+- No network (empty network namespace, no TCP through Landlock, no inet sockets through seccomp); no
+  signals leave the task (seccomp; Landlock signal scoping, also when the tmpfs could not be mounted;
+  a PID namespace); no capabilities, no_new_privs, not dumpable.
+- Bounded resources: RLIMIT_AS (memory_mb above the sandbox's own size), 1 MiB files, 64 fds; time per
+  part of a task twice (SIGALRM in the child; a parent deadline that starts when the part starts and
+  kills the child); output, result, trace steps, trace bytes and trace cells (steps x locals) capped in
+  the child and again in the parent, which streams results out instead of holding a whole run.
+- No sandbox process outlives the Executor (PR_SET_PDEATHSIG, --kill-child); work dirs of a parent
+  killed with -9 are swept at the next start-up; a dead sandbox is noticed before dispatch.
 
-Does not guarantee:
-- Integrity of the other tasks sent to the same worker against a program that deliberately attacks the
-  worker's own protocol (it shares the process: it can read the request pipe and forge later answers in
-  order). Such a program only gets what its own code could compute anyway, but where programs from
-  different adversaries share one `run`, use `Executor(tasks_per_worker=1)`: a fresh process per task.
-- Mutation of state that is not a dict of a module/class (a stdlib function's `__defaults__`, state in
-  closures or C caches) is not detected; values hashed by address (plain objects in a set) may iterate
-  in a different order; `id()` values differ. Reprs drop ` at 0x…` addresses so they stay comparable.
-- Without namespaces (no `unshare`, not root) or without libseccomp, isolation is weaker; the Executor
-  says so on stderr at start-up (`isolation_report()`). cgroups are not used (v1 only on this machine).
+Trusted mode (the persistent pool) has the same kernel layers and resource bounds, fresh globals per task,
+and after each task checks builtins, module and class dicts, import and warning state, threads and
+the work dir, replacing the worker on any change. It does NOT guarantee, and must only run the
+framework's own code:
+- Integrity of later tasks in the same worker: a task shares the worker process with the code that
+  reports the next tasks' results, so it can forge their frames on the protocol pipe, rewrite queued
+  tasks in memory, or read them (they arrive in batches).
+- Detection of state outside dicts: a stdlib function's `__defaults__`/`__kwdefaults__`/`__code__`, a
+  module's `__class__`, methods of `random`'s generator or `sys.stdout`, `gc.callbacks`, SIGPROF interval
+  timers, audit hooks, async-generator hooks, ctypes writes into interpreter memory (the small-int cache),
+  an extra Landlock layer. A gc-callback time bomb, a native thread or a faulthandler watchdog may act
+  during the next task before the check that would catch it.
+- Values hashed by address (plain objects in a set) may iterate in a different order; `id()` differs.
+Both modes: without namespaces (no `unshare`, not root) or without libseccomp/Landlock, isolation is
+weaker and the Executor says so on stderr at start-up (`isolation_report()`): then site-packages stays
+readable and files cannot be written at all. cgroups are not used (v1 only on this machine).
 """
 
 from __future__ import annotations
@@ -65,7 +74,9 @@ FORKSERVER = Path(__file__).with_name("forkserver.py")
 NAMESPACES = ["--net", "--pid", "--mount", "--mount-proc", "--ipc", "--uts", "--fork", "--kill-child"]
 WORKDIR_PREFIX = "codereasoner-work-"
 # A clean environment: nothing from the caller's (PYTHONPATH, PYTHONSTARTUP, ...) reaches a worker.
-WORKER_ENV = {"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+# One BLAS/OpenMP thread: no thread pools to break across fork, and the same numbers everywhere.
+WORKER_ENV = {"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+              "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 @dataclass
@@ -153,23 +164,31 @@ def sweep_orphans() -> int:
     return swept
 
 
-def spawn(memory_mb: int, namespaces: bool, hash_seed: int = 0, role: str = "worker") -> WorkerProcess:
-    """Start one worker (or, with `role="forkserver"`, a fork server); the caller reads its handshake."""
+def spawn(memory_mb: int, namespaces: bool, hash_seed: int = 0, role: str = "worker",
+          packages: bool = False) -> WorkerProcess:
+    """Start one worker (or, with `role="forkserver"`, a fork server, which with `packages` serves tasks
+    that may read site-packages); the caller reads its handshake."""
     import socket
 
-    workdir = tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")
+    base = tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")  # work dir + site mount points
+    workdir = os.path.join(base, "work")
+    os.mkdir(workdir)
+    sites = []
+    for i, site in enumerate(site_dirs()):
+        os.mkdir(os.path.join(base, f"site{i}"))
+        sites.append((site, os.path.join(base, f"site{i}")))
     if role == "forkserver":
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         fds = [child_end.detach()]
         ours = [parent_end.detach()]
         cmd = [sys.executable, "-s", "-S", str(FORKSERVER), str(fds[0]), workdir, str(memory_mb), seccomp_binding(),
-               str(int(namespaces)), json.dumps(site_dirs())]
+               str(int(namespaces)), json.dumps(sites), str(int(packages))]
     else:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         fds, ours = [to_worker_r, from_worker_w], [from_worker_r, to_worker_w]
         cmd = [sys.executable, "-s", "-S", str(WORKER), str(to_worker_r), str(from_worker_w), workdir,
-               str(memory_mb), seccomp_binding(), str(int(namespaces))]
+               str(memory_mb), seccomp_binding(), str(int(namespaces)), json.dumps(sites)]
     if namespaces:
         cmd = [shutil.which("unshare") or "unshare", *NAMESPACES, *cmd]
     try:
@@ -181,16 +200,16 @@ def spawn(memory_mb: int, namespaces: bool, hash_seed: int = 0, role: str = "wor
     except BaseException:
         for fd in fds + ours:
             os.close(fd)
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
         raise
     for fd in fds:
         os.close(fd)
     for fd in ours:
         os.set_inheritable(fd, False)
     if role == "forkserver":
-        return WorkerProcess(proc, ours[0], -1, workdir, memory_mb)
+        return WorkerProcess(proc, ours[0], -1, base, memory_mb)
     os.set_blocking(ours[1], False)
-    return WorkerProcess(proc, ours[0], ours[1], workdir, memory_mb)
+    return WorkerProcess(proc, ours[0], ours[1], base, memory_mb)
 
 
 _ANNOUNCED: set[str] = set()

@@ -57,7 +57,8 @@ class ExecutorLike(Protocol):
     """What the stages need from an executor (the real one is `Executor`)."""
 
     def run(self, programs: Sequence[Program], *, trace: bool = False, limits: ExecLimits | None = None,
-            progress: bool = False, hash_seed: int | None = None, trust: Trust = Trust.UNTRUSTED) -> list[Run]: ...
+            progress: bool = False, hash_seed: int | None = None, trust: Trust = Trust.UNTRUSTED,
+            packages: bool | Sequence[bool] = False) -> list[Run]: ...
 
     def run_calls(self, jobs: Sequence[CallJob], *, limits: ExecLimits | None = None,
                   progress: bool = False) -> list[CallRun]: ...

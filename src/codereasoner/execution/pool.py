@@ -203,6 +203,10 @@ class PersistentPool:
                 self._start(slot)
             if slot.state != "idle" or not job.queue:
                 continue
+            if slot.worker is not None and slot.worker.proc.poll() is not None:  # died while idle: the task waits
+                self._retire(slot)
+                self._start(slot)
+                continue
             indices = job.queue.popleft()
             tasks = [[i, job.programs[i].code, job.programs[i].call] for i in indices]
             limits = asdict(job.limits)

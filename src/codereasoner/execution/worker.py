@@ -1,10 +1,11 @@
-"""Execution stage, the child side: the only code that runs inside an isolated worker process.
+"""Execution stage, trusted mode, the child side: the only code that runs inside a persistent worker.
 
-Started by isolation.py as `python -s -S worker.py RFD WFD WORKDIR MEMORY_MB SECCOMP_PY NS` (no site: nothing
-from site-packages is importable by programs; not -I/-E, which would ignore PYTHONHASHSEED=0). It hardens
-itself once (harden.py: rlimits, no capabilities, seccomp; isolation.py says what that guarantees), then
-reads batches of tasks from RFD and answers one frame per task on WFD. Besides this file only harden.py
-and tracer.py (imported by path, then hidden from programs) run in the worker.
+Started by isolation.py as `python -s -S worker.py RFD WFD WORKDIR MEMORY_MB SECCOMP_PY NS SITES_JSON` (no
+site: nothing from site-packages is importable by programs; not -I/-E, which would ignore PYTHONHASHSEED=0).
+It hardens itself once (harden.py, kernel.py; isolation.py says what that guarantees, and what trusted
+mode does not), then reads batches of tasks from RFD and answers one frame per task on WFD. Besides this
+file only harden.py, kernel.py, runner.py and tracer.py (imported by path, then hidden from programs) run
+in the worker.
 
 Frames are a 4-byte big-endian length plus UTF-8 JSON, on dedicated pipe fds: fds 0-2 point at /dev/null,
 and `print` goes to a capped in-memory capture, so nothing a program writes can corrupt the protocol.
@@ -31,61 +32,12 @@ import sys
 import types
 import _thread
 
-class _Timeout(BaseException):
-    """Raised by SIGALRM; a BaseException so that `except Exception` in a program does not swallow it."""
-
-
 class _Invalid(Exception):
     """The code or the call does not compile."""
 
 
 class _Unrepresentable(Exception):
     """repr() of the call's value raised."""
-
-
-class _OutputFlood(BaseException):
-    """Raised when a program prints more than max_output_bytes."""
-
-
-class _Capture:
-    """A capped stand-in for sys.stdout/sys.stderr."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.size = 0
-        self.cap = 65_536
-        self.over = False
-
-    def reset(self, cap: int) -> None:
-        self.parts = []
-        self.size = 0
-        self.cap = cap
-        self.over = False
-
-    def write(self, text: str) -> int:
-        if type(text) is not str:
-            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if self.over:
-            raise _OutputFlood
-        self.parts.append(text)
-        self.size += len(text)
-        if self.size > self.cap:
-            self.over = True
-            raise _OutputFlood
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    def writable(self) -> bool:
-        return True
-
-    def getvalue(self) -> str:
-        text = "".join(self.parts)[: self.cap]
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates -> escapes
 
 
 _TAG_OFFSET = 3 * ctypes.sizeof(ctypes.c_ssize_t)  # CPython 3.11 PyDictObject: refcnt, type, ma_used, ma_version_tag
@@ -158,20 +110,24 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
     import harden
+    import kernel  # noqa: F401 - imported here so that it can be hidden below
+    import runner
     import tracer as tracer_mod
 
     while here in sys.path:
         sys.path.remove(here)
     if sys.path and os.path.abspath(sys.path[0]) == here:
         del sys.path[0]
-    del sys.modules["tracer"], sys.modules["harden"]  # programs cannot import them; we keep our references
+    for name in ("tracer", "harden", "kernel", "runner"):
+        del sys.modules[name]  # programs cannot import them; we keep our references
     for name in harden.PRELOAD:
         __import__(name)
     sys.dont_write_bytecode = True
     sys.modules["__main__"] = types.ModuleType("__main__")  # `import __main__` must not reach this loop
 
-    applied, _ = harden.harden(workdir, memory_mb, seccomp_py, (rfd, wfd), namespaces)
-    writable = any(a.startswith("landlock") for a in applied)
+    sites = [tuple(pair) for pair in json.loads(argv[7])]
+    applied, _ = harden.harden(workdir, memory_mb, seccomp_py, (rfd, wfd), namespaces, "task", sites)
+    writable = any("writes: a private tmpfs" in a for a in applied)
     listdir = os.listdir
 
     # Everything used after a program has run is bound here, before any program can replace it.
@@ -189,7 +145,8 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
     Tracer, raw_repr = tracer_mod.Tracer, tracer_mod._repr
     PROGRAM, ADDRESS = tracer_mod.PROGRAM_FILENAME, tracer_mod._ADDRESS
     recursion0, digits0 = get_recursion(), get_digits()
-    stdout, stderr = _Capture(), _Capture()
+    stdout, stderr = runner.Capture(), runner.Capture()
+    _Timeout, _OutputFlood, describe = runner.Timeout, runner.OutputFlood, runner.describe
     sys.stdout, sys.stderr = stdout, stderr
     armed = [False]
 
@@ -229,14 +186,6 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
     steering0 = [list(x) for x in steering]
     gc.collect()
     gc.freeze()  # everything above is never scanned again: a full collection per task costs ~nothing
-
-    def describe(e: BaseException) -> str:
-        try:
-            text = b_str(e)
-        except BaseException:
-            text = "<str() failed>"
-        text = f"{b_type(e).__name__}: {text}" if text else b_type(e).__name__
-        return text[:2000].encode("utf-8", "backslashreplace").decode("utf-8")
 
     def run(code: str, call: str, trace: bool, lim: dict) -> dict:
         out: dict = {"s": "ok", "r": None, "e": None}

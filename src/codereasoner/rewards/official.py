@@ -111,6 +111,15 @@ def lcb_prefix(code: str, answer: str) -> str:
     return f"import sys as _lcb_sys\n_lcb_sys.path.extend({paths!r})\n{prefix}"
 
 
+def needs_packages(task: Task, answer: str) -> bool:
+    """Whether the check of `answer` imports numpy or pandas (its prefix has their lines): it then runs
+    with read-only site-packages (the engine's `packages=`)."""
+    if task.question.get("harness") != "lcb":
+        return False
+    code = official_fields(task)[0]
+    return any(names.search(code) or names.search(answer) for names in _LIBRARY_LINES.values())
+
+
 def _calls_entry_point(answer: str, name: str) -> bool:
     from codereasoner.tasks.answers import parse_source
 
@@ -203,6 +212,7 @@ def check_official(tasks: Sequence[Task], answers: Sequence[str], executor: Exec
     verdicts: list[Verdict | None] = [None] * len(tasks)
     programs: list[Program] = []
     slots: list[int] = []
+    packages: list[bool] = []
     for i, (task, answer) in enumerate(zip(tasks, answers)):
         try:
             why = drop_reason(task, answer)
@@ -216,8 +226,9 @@ def check_official(tasks: Sequence[Task], answers: Sequence[str], executor: Exec
             continue
         programs.append(program)
         slots.append(i)
+        packages.append(needs_packages(task, answer))
     if programs:
-        for i, run in zip(slots, run_checked(executor, programs, _limits(executor))):
+        for i, run in zip(slots, run_checked(executor, programs, _limits(executor), packages)):
             verdicts[i] = _verdict_for(tasks[i], run)
     return [v for v in verdicts if v is not None]
 

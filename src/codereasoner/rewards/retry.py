@@ -17,15 +17,19 @@ if TYPE_CHECKING:
     from codereasoner.execution import Executor
 
 
-def run_checked(executor: Executor, programs: Sequence[Program], limits: Any = None) -> list[Run]:
-    """`executor.run(programs)` with one retry of crashed runs (see the module docstring)."""
+def run_checked(executor: Executor, programs: Sequence[Program], limits: Any = None,
+                packages: Sequence[bool] = ()) -> list[Run]:
+    """`executor.run(programs)` with one retry of crashed runs (see the module docstring); `packages`
+    flags the programs that may import site-packages (read-only)."""
     if not programs:
         return []
-    kwargs = {"limits": limits} if limits is not None else {}
-    runs = list(executor.run(list(programs), **kwargs))
+    kwargs: dict[str, Any] = {"limits": limits} if limits is not None else {}
+    flags = list(packages) if any(packages) else None
+    runs = list(executor.run(list(programs), **kwargs, **({"packages": flags} if flags else {})))
     crashed = [k for k, run in enumerate(runs) if run.status is RunStatus.CRASHED]
     if crashed:
-        again = executor.run([programs[k] for k in crashed], **kwargs)
+        extra = {"packages": [flags[k] for k in crashed]} if flags else {}
+        again = executor.run([programs[k] for k in crashed], **kwargs, **extra)
         for k, run in zip(crashed, again):
             if run.status is RunStatus.CRASHED:
                 run = Run(run.id, RunStatus.ERROR, error=f"the process died twice: {run.error or 'crashed'}",
