@@ -2,7 +2,7 @@
 
 Reads `records.Program` (`code` defines functions, `call` is evaluated after it) and returns
 `records.Run` with status, `repr` of the result, error, captured stdout and, when asked, the `Trace`
-(DESIGN.md `exec` contract); reads `records.CallJob` and returns `records.CallRun` with type-exact
+(docs/formats.md, exec records); reads `records.CallJob` and returns `records.CallRun` with type-exact
 values (`values.py`). Every later stage runs code only through here, saying how far it trusts it:
 
     from codereasoner.execution import Executor, ExecLimits, Trust

@@ -36,7 +36,7 @@ class Executor:
 
     `workers` processes per mode (default: CPU count); `tasks_per_worker` recycles trusted workers
     after that many tasks; `namespaces=False` skips `unshare` (tests of the fallback); `hash_seed` is
-    PYTHONHASHSEED in every sandbox (DESIGN: 0).
+    PYTHONHASHSEED in every sandbox (docs/formats.md: 0).
     """
 
     def __init__(self, workers: int | None = None, limits: ExecLimits = ExecLimits(), *,

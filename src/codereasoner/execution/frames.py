@@ -3,7 +3,7 @@
 A frame comes from a process that ran untrusted code, so it is parsed with bounded nesting (`loads`),
 checked field by field, and anything malformed is reported as None: the caller then records a protocol
 break for that task alone. Traces arrive as changes-only steps (tracer.py) and are expanded here to the
-full locals per step that DESIGN.md specifies, at most `max_trace_cells` locals in all (then the trace
+full locals per step that docs/formats.md specifies, at most `max_trace_cells` locals in all (then the trace
 is cut and marked truncated), so a program with many locals cannot grow the parent without bound.
 """
 
@@ -53,7 +53,7 @@ def to_run(run_id: str, frame: object, trace: bool, limits: ExecLimits, python: 
 
 
 def expand(raw: dict, limits: ExecLimits, python: str) -> Trace:
-    """The worker's changes-only steps -> full locals per step (DESIGN.md); frames keep their own locals."""
+    """The worker's changes-only steps -> full locals per step (docs/formats.md); frames keep their own locals."""
     frames: dict[int, dict[str, Value]] = {}
     steps = []
     cells, truncated = 0, raw["truncated"] is True

@@ -7,7 +7,7 @@ drives every worker from the calling thread with a selector loop: batches of tas
 message, answers come back one frame per task, each task has a deadline (timeout + grace) after which
 the worker's process group is killed and a fresh worker takes the rest of its batch. A worker that
 crashes, times out, runs out of memory or reports contamination is replaced; nothing here raises
-because of a program. Why a persistent pool and not a process per task: ENGINE_NOTES §1 (fork alone
+because of a program. Why a persistent pool and not a process per task: docs/engine.md (fork alone
 caps at a few hundred per second; the pool runs thousands).
 """
 
@@ -30,8 +30,8 @@ from codereasoner.execution.limits import ExecLimits
 from codereasoner.records import Program, Run, RunStatus
 
 GRACE_S = 1.0  # parent deadline = timeout + this: room for the in-worker alarm to answer first
-HANDSHAKE_S = 20.0  # a worker start takes ~50 ms (ENGINE_NOTES §1); generous for a loaded 2-core machine
-MAX_CHUNK = 64  # tasks per message: 50 per message was 1.6x one per message (ENGINE_NOTES §1)
+HANDSHAKE_S = 20.0  # a worker start takes ~50 ms (docs/engine.md); generous for a loaded 2-core machine
+MAX_CHUNK = 64  # tasks per message: 50 per message was 1.6x one per message (docs/engine.md)
 SPAWN_RETRIES = 3
 
 
