@@ -29,7 +29,8 @@ from codereasoner.execution import isolation
 from codereasoner.execution.forkserver import CMD, KILL, REPORT, RUN
 from codereasoner.execution.frames import death, loads
 
-GRACE_S = 1.0  # the parent's deadline = part timeout + this: room for the child's own alarm to answer first
+GRACE_S = 1.0  # the parent's deadline = WALL_FACTOR x part timeout + this: room for the child's own limit
+WALL_FACTOR = 2  # the child's limit counts CPU time; waiting (sleep, a loaded machine) gets twice as long
 HANDSHAKE_S = 20.0
 KILL_WAIT_S = 5.0  # after a KILL, how long a server has to report the child reaped before it is replaced
 SPAWN_RETRIES = 3
@@ -203,7 +204,7 @@ class ForkPool:
         spec = specs[index]
         task_r, task_w = os.pipe()
         result_r, result_w = os.pipe()
-        budget = sum(spec.timeouts) + GRACE_S * (len(spec.timeouts) + 1)
+        budget = WALL_FACTOR * sum(spec.timeouts) + GRACE_S * (len(spec.timeouts) + 1)
         try:
             _send(slot, CMD.pack(RUN, index, budget), [task_r, result_w])
         except OSError:
@@ -228,7 +229,7 @@ class ForkPool:
         """The server starts this task now (the one before it was reported): its deadline starts too."""
         flight.started = True
         part = min(len(flight.frames), len(flight.spec.timeouts) - 1)
-        flight.deadline = time.monotonic() + flight.spec.timeouts[part] + GRACE_S
+        flight.deadline = time.monotonic() + WALL_FACTOR * flight.spec.timeouts[part] + GRACE_S
 
     def _flush(self, slot: _Slot, flight: _Flight, first: bool = False) -> None:
         try:
@@ -272,7 +273,7 @@ class ForkPool:
             flight.frames.append(frame)
             done = len(flight.frames)
             # the next part starts now; after the last, the child only has to exit
-            flight.deadline = time.monotonic() + (flight.spec.timeouts[done] if done < parts else 0) + GRACE_S
+            flight.deadline = time.monotonic() + WALL_FACTOR * (flight.spec.timeouts[done] if done < parts else 0) + GRACE_S
 
     def _end_result(self, flight: _Flight) -> None:
         if flight.result_fd >= 0:
@@ -303,7 +304,8 @@ class ForkPool:
                 continue
             if not flight.killed_at:
                 part = min(len(flight.frames), len(flight.spec.timeouts) - 1)
-                self._stop(slot, flight, "timeout", f"ran longer than {flight.spec.timeouts[part]} s (killed)")
+                wall = WALL_FACTOR * flight.spec.timeouts[part]
+                self._stop(slot, flight, "timeout", f"ran longer than {wall} s of wall time (killed)")
             else:  # the server did not report in time: replace it
                 self._retire(slot, job)
                 return
@@ -357,7 +359,7 @@ class ForkPool:
         stopped = flight.stopped
         if stopped is None and len(flight.frames) < len(flight.spec.timeouts):
             if killed:
-                stopped = ("timeout", f"ran longer than its {sum(flight.spec.timeouts)} s in all (killed)")
+                stopped = ("timeout", f"ran longer than {WALL_FACTOR * sum(flight.spec.timeouts)} s in all (killed)")
             elif status >= 0 and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3:
                 stopped = ("crashed", "the task's sandbox could not be set up")
             elif status >= 0 and os.WIFSIGNALED(status):

@@ -29,8 +29,9 @@ Guarantees, untrusted mode (the default):
   signals leave the task (seccomp; Landlock signal scoping, also when the tmpfs could not be mounted;
   a PID namespace); no capabilities, no_new_privs, not dumpable.
 - Bounded resources: RLIMIT_AS (memory_mb above the sandbox's own size), 1 MiB files, 64 fds; time per
-  part of a task twice (SIGALRM in the child; a parent deadline that starts when the part starts and
-  kills the child); output, result, trace steps, trace bytes and trace cells (steps x locals) capped in
+  part of a task twice: the child's own limit counts the CPU time the part uses (so load on the machine
+  does not change a verdict), and a parent deadline of twice that in wall time plus 1 s, starting when
+  the part starts, kills the child (sleeps, C loops that never check signals); output, result, trace steps, trace bytes and trace cells (steps x locals) capped in
   the child and again in the parent, which streams results out instead of holding a whole run.
 - No sandbox process outlives the Executor (PR_SET_PDEATHSIG, --kill-child); work dirs of a parent
   killed with -9 are swept at the next start-up; a dead sandbox is noticed before dispatch.

@@ -8,7 +8,9 @@ one task each, and by the persistent trusted worker (worker.py). Two kinds of ta
   call `{"s", "v": values.encode(result), "o", "e", "sec"}`, or with stdins run `code` as `__main__`
   once per stdin with stdout captured (one frame per stdin, no "v"). Frames go out as each part ends,
   so the parent keeps the results finished before a hard kill.
-Each part runs under its own SIGALRM; the parent's deadline (and the fork server's) backs it up.
+Each part's time limit counts the CPU time it uses (ITIMER_PROF), so a loaded machine does not turn a
+correct answer into a timeout; a part that waits without computing (sleep, a C loop that never checks
+signals) is killed by the parent's wall-clock deadline, twice the limit plus a grace second (forkpool.py).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ F_SETPIPE_SZ = 1031
 
 
 class Timeout(BaseException):
-    """Raised by SIGALRM; a BaseException so that `except Exception` in a program does not swallow it."""
+    """Raised by the time limit's signal; a BaseException so that `except Exception` does not swallow it."""
 
 
 class OutputFlood(BaseException):
@@ -135,11 +137,11 @@ class Runner:
         self.builtins = dict(builtins.__dict__)  # put back after each part: what runs next uses them
         # -S leaves out site's exit()/quit(), which competitive-programming scripts call
         builtins.exit = builtins.quit = _exit_builtin  # type: ignore[attr-defined]
-        signal.signal(signal.SIGALRM, self._on_alarm)
+        signal.signal(signal.SIGPROF, self._on_alarm)
 
     def _on_alarm(self, signum, frame) -> None:  # noqa: ANN001
         if self.armed:
-            signal.setitimer(signal.ITIMER_REAL, 0.05)  # keep interrupting a program that catches BaseException
+            signal.setitimer(signal.ITIMER_PROF, 0.05)  # keep interrupting a program that catches BaseException
             raise Timeout
 
     def _start(self, lim: dict, timeout: float) -> None:
@@ -147,11 +149,11 @@ class Runner:
         self.stderr.reset(lim["max_output_bytes"])
         sys.stdout, sys.stderr = self.stdout, self.stderr
         self.armed = True
-        signal.setitimer(signal.ITIMER_REAL, timeout)
+        signal.setitimer(signal.ITIMER_PROF, timeout)
 
     def _stop(self) -> None:
         self.armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
         sys.settrace(None)
         if builtins.__dict__ != self.builtins:  # a program replaced some: reporting its result needs them
             builtins.__dict__.update(self.builtins)
@@ -159,7 +161,7 @@ class Runner:
     def _ended(self, out: dict, e: BaseException | None, lim: dict, timeout: float) -> dict:
         """Fill status and error of `out` from how the part ended (`e` None: it returned)."""
         if isinstance(e, Timeout):
-            out["s"], out["e"] = "timeout", f"ran longer than {timeout} s"
+            out["s"], out["e"] = "timeout", f"ran longer than {timeout} s of CPU time"
         elif isinstance(e, _Invalid):
             out["s"], out["e"] = "invalid", e.args[0]
         elif isinstance(e, MemoryError):
