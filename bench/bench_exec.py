@@ -30,7 +30,15 @@ from codereasoner.execution import Executor, Trust
 from codereasoner.execution.values import decode
 from codereasoner.records import CallJob, Program
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "cruxeval" / "cruxeval.jsonl"
+def _default_data() -> Path:
+    """`codereasoner benchmarks fetch`'s copy, else a `shared/benchmarks` folder beside this checkout."""
+    from codereasoner.config import benchmarks_root
+
+    fetched = benchmarks_root() / "cruxeval" / "cruxeval.jsonl"
+    return fetched if fetched.exists() else Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "cruxeval" / "cruxeval.jsonl"
+
+
+DATA = _default_data()
 UNSAFE_LIMIT = 60_000  # checks/s on one core, in-process, no isolation (issue 2's reference figure)
 
 
