@@ -79,50 +79,20 @@ def test_missing_data_says_where_to_get_it(tmp_path, monkeypatch):
         BENCHMARKS.get("cruxeval")().load(tmp_path / "nope.jsonl")
 
 
-def _reval_gold_text(task) -> str:
-    kind = task.kind.removeprefix("reval_")
-    if kind == "coverage":
-        return "YES" if task.answer else "NO"
-    if kind == "path":
-        line = task.answer[0]
-        return "-1" if line == -1 else task.code.split("\n")[line - 1]
-    if kind == "state":
-        return "Nil" if task.answer is None else f"{task.answer[0]['repr']}; {task.answer[0]['type']}"
-    return task.answer
-
-
-def test_reval_counts_and_gold_answers(benchmark_file, executor):
-    bench = BENCHMARKS.get("reval")()
-    reports = []
-    for kind, count in (("coverage", 3152), ("state", 3152), ("path", 3152), ("output", 690)):
-        tasks = bench.load(benchmark_file("reval/reval_ground_truth.derived.jsonl").parent, task=kind)
-        assert len(tasks) == count
-        humaneval = [t for t in tasks if t.question["humaneval"]]
-        # model text as REval sees it: the answer, then the closing tag the stop word leaves behind
-        gens = [Generation(t.id, (bench.extract(_reval_gold_text(t) + "\n[/ANSWER]", t, "direct"),)) for t in humaneval]
-        report = bench.score(humaneval, gens, executor=executor)
-        reports.append(report)
-        assert report.metrics["accuracy"] == 1.0, (kind, [v.detail for v in report.verdicts if not v.correct][:3])
-    from codereasoner.evaluation.benchmarks.reval import consistency
-
-    assert consistency(reports) == 100.0
-
-
 def test_reval_scoring_rules():
-    from codereasoner.evaluation.benchmarks.reval import coverage_pred, path_pred, state_correct, state_pred
+    from codereasoner.evaluation.benchmarks.reval_rules import coverage_pred, path_pred, state_correct, state_pred
 
     assert coverage_pred("YES, it runs") is True and coverage_pred("NO") is False
     assert coverage_pred("yes") is True and coverage_pred("maybe") is False  # neither → NO
     assert path_pred("return ans\nmore", "def f():\n    return ans") == [2]
     assert path_pred("", "x") == [-2] and path_pred("-1", "x") == [-1]
-    gold = [{"repr": "1", "type": "int"}, {"repr": "2", "type": "int"}]
+    gold = [{"repr": "1", "type": "int", "value": 1}, {"repr": "2", "type": "int", "value": 2}]
     assert state_correct(state_pred("2; int"), gold)
     assert not state_correct(state_pred("2; float"), gold)
     assert not state_correct(state_pred("True; bool"), gold)  # bool is not int (REval compares types)
-    assert state_correct(state_pred("1.0000001; float"), [{"repr": "1.0", "type": "float"}])
+    assert state_correct(state_pred("1.0000001; float"), [{"repr": "1.0", "type": "float", "value": 1.0}])
     assert state_correct(state_pred("Nil"), None) and not state_correct(state_pred("1; int"), None)
-    assert state_pred("__import__('os').system('x'); int") == state_pred("__import__('os').system('x'); int")
-    assert not state_correct(state_pred("__import__('os'); int"), gold)  # parsed, never evaluated
+    assert state_pred("__import__('os').system('x'); int") is None  # not a literal: unreadable, never evaluated
 
 
 def test_reval_incremental_consistency_weights():

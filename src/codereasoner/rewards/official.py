@@ -228,7 +228,11 @@ def check_official(tasks: Sequence[Task], answers: Sequence[str], executor: Exec
         slots.append(i)
         packages.append(needs_packages(task, answer))
     if programs:
-        for i, run in zip(slots, run_checked(executor, programs, _limits(executor), packages)):
+        from codereasoner.execution import Trust
+
+        # the answer is code a model wrote, the program an outside party's: always the untrusted sandbox
+        runs = run_checked(executor, programs, _limits(executor), packages, trust=Trust.UNTRUSTED)
+        for i, run in zip(slots, runs):
             verdicts[i] = _verdict_for(tasks[i], run)
     return [v for v in verdicts if v is not None]
 

@@ -18,12 +18,15 @@ if TYPE_CHECKING:
 
 
 def run_checked(executor: Executor, programs: Sequence[Program], limits: Any = None,
-                packages: Sequence[bool] = ()) -> list[Run]:
+                packages: Sequence[bool] = (), *, trust: Any = None) -> list[Run]:
     """`executor.run(programs)` with one retry of crashed runs (see the module docstring); `packages`
-    flags the programs that may import site-packages (read-only)."""
+    flags the programs that may import site-packages (read-only); `trust` is passed on when given (the
+    engine runs anything else untrusted)."""
     if not programs:
         return []
     kwargs: dict[str, Any] = {"limits": limits} if limits is not None else {}
+    if trust is not None:
+        kwargs["trust"] = trust
     flags = list(packages) if any(packages) else None
     runs = list(executor.run(list(programs), **kwargs, **({"packages": flags} if flags else {})))
     crashed = [k for k, run in enumerate(runs) if run.status is RunStatus.CRASHED]

@@ -1,31 +1,44 @@
 """Evaluation: REval (DREval; r-eval/REval @ 2f148b9, docs/scoring.md) — coverage, state, path, output
 and the incremental consistency (IC) score.
 
-Reads `DREval_data.jsonl`, `DREval_tasks.jsonl` and the ground truth REval's own tracer produces
-(`reval_ground_truth.derived.jsonl`; traces are Python-version-sensitive, so the truth is read, not
-re-traced here). Writes one `Task` per (program, input, line/var) atom for coverage/state/path and one per
-(program, input) pair for output. Answers are extracted and judged by REval's rules, with two
-deliberate differences, both because model output is data: state values are parsed with
-`tasks.answers.parse_literal` instead of `eval`, and output answers run in the isolated executor
-instead of the evaluator's own process.
+Reads `DREval_data.jsonl` and `DREval_tasks.jsonl`; the ground truth (coverage, next lines, state values)
+is computed here by tracing every (program, input) pair in the engine's untrusted sandbox with REval's
+recording rules (reval_truth.py, reval_probe.py). Writes one `Task` per (program, input, line/var) atom for
+coverage/state/path and one per (program, input) pair for output. Answers are judged by REval's rules in
+`official` mode and by their literal-only variant in `strict` mode (reval_rules.py). A pair that cannot be
+traced here (a package that is not installed, a program that fails under this environment) is left out and
+named with the reason in every report (`meta["skipped"]`).
 """
 
 from __future__ import annotations
 
 import ast
-import json
-import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
-from codereasoner.evaluation.benchmarks.base import Benchmark, by_id
+from codereasoner.evaluation.benchmarks.base import Benchmark, by_id, read_rows
+from codereasoner.evaluation.benchmarks.reval_rules import (
+    coverage_pred,
+    extract,
+    output_answer,
+    path_pred,
+    probe_job,
+    run_checks,
+    state_correct,
+    state_pred,
+    strict_output,
+    verdict,
+)
 from codereasoner.records import Generation, Report, Task, Verdict, VerdictStatus
 
-FILES = ("DREval_data.jsonl", "DREval_tasks.jsonl", "reval_ground_truth.derived.jsonl")
+FILES = ("DREval_data.jsonl", "DREval_tasks.jsonl")
 KINDS = ("coverage", "state", "path", "output")
 HUMANEVAL_END = 84  # dataset.py: DREval/0..84 are HumanEval functions, 85..153 ClassEval classes
+MAX_ANSWER_CHARS = 100_000  # an answer longer than this is wrong without being run
+
 
 def _test_classes(test_src: str | None) -> list[tuple[str, str, list[str]]]:
     """(name, source, setUp body lines stripped) of each class in a ClassEval test file."""
@@ -54,25 +67,31 @@ def _setup(classes: list[tuple[str, str, list[str]]], snippet: str, *, comment_a
     return name, head + "\n# ".join(body)
 
 
-def load_dir(path: Path) -> list[Task]:
-    """Every REval question of every kind, from a directory holding FILES."""
+def load_dir(path: Path, executor: Any = None) -> tuple[list[Task], dict[str, str]]:
+    """Every REval question of every kind from a directory holding FILES, and the skipped pairs (id → why)."""
+    from codereasoner.evaluation.benchmarks.reval_truth import compute_truth
+
     for name in FILES:
         if not (path / name).exists():
-            raise FileNotFoundError(
-                f"{path / name} is missing. DREval_data/DREval_tasks come from github.com/r-eval/REval (data/); the "
-                "ground truth file is produced by running REval's dynamics.py tracer (see the benchmarks README)."
-            )
-    data = {r["task_id"]: r for r in map(json.loads, (path / FILES[0]).open(encoding="utf-8"))}
-    specs = {r["task_id"]: r for r in map(json.loads, (path / FILES[1]).open(encoding="utf-8"))}
-    truth = {r["task_id"]: r for r in map(json.loads, (path / FILES[2]).open(encoding="utf-8"))}
+            raise FileNotFoundError(f"{path / name} is missing. DREval_data.jsonl and DREval_tasks.jsonl come "
+                                    "from github.com/r-eval/REval (data/).")
+    data_rows = read_rows(path / FILES[0], {"task_id", "entry_point", "code", "inputs", "outputs"}, "DREval data")
+    spec_rows = read_rows(path / FILES[1], {"task_id", "tasks"}, "DREval tasks")
+    data = {r["task_id"]: r for r in data_rows}
+    truth = compute_truth(data_rows, spec_rows, executor)
     tasks: list[Task] = []
-    for tid, prog in data.items():
-        idx = int(tid.split("/")[1])
-        humaneval = idx <= HUMANEVAL_END
-        pairs = {p["input_idx"]: p for p in truth[tid]["pairs"]}
+    skipped: dict[str, str] = {}
+    for spec_row in spec_rows:
+        tid = spec_row["task_id"]
+        prog = data[tid]
+        humaneval = int(tid.split("/")[1]) <= HUMANEVAL_END
+        pairs = {p["input_idx"]: p for p in truth[tid]}
         classes = _test_classes(prog["test"])
-        for spec in specs[tid]["tasks"]:
+        for spec in spec_row["tasks"]:
             i = spec["input_idx"]
+            if pairs[i]["skipped"]:
+                skipped[f"{tid}/{i}"] = pairs[i]["skipped"]
+                continue
             snippet = prog["inputs"][i]
             cls, setup_cov = _setup(classes, snippet, comment_all=False)
             _, setup_out = _setup(classes, snippet, comment_all=True)
@@ -85,8 +104,8 @@ def load_dir(path: Path) -> list[Task]:
                 inv_out = setup_out + "\n# Test code starts here. Only write the completed test code in your answer.\n" + spec["output_pred"]
                 gold_out = snippet.rstrip()
             base = {"program": tid, "input_idx": i, "humaneval": humaneval, "invocation": inv,
-                    "invocation_abbr": abbr, "test": prog["test"], "test_class": cls,
-                    "setup_path": setup_out + "\n" + snippet.rstrip() if not humaneval else inv}
+                    "invocation_abbr": abbr, "test": prog["test"], "test_class": cls, "entry_point": prog["entry_point"],
+                    "input": snippet, "setup_path": setup_out + "\n" + snippet.rstrip() if not humaneval else inv}
             meta = {"benchmark": "reval"}
             tasks.append(Task(f"{tid}/{i}", "reval_output", prog["code"], inv,
                               {**base, "output_pred": spec["output_pred"], "invocation": inv_out}, gold_out, meta=meta))
@@ -97,127 +116,7 @@ def load_dir(path: Path) -> list[Task]:
                 tasks.append(Task(aid, "reval_coverage", prog["code"], inv, q, atom["coverage"], meta=meta))
                 tasks.append(Task(aid, "reval_path", prog["code"], inv, q, atom["next_lines"], meta=meta))
                 tasks.append(Task(aid, "reval_state", prog["code"], inv, q, atom["state"], meta=meta))
-    return tasks
-
-
-def extract(text: str) -> str:
-    """REval's common extraction: after `[ANSWER]` (if present), cut at `[/ANSWER]` or its torn `[/ANSWER`."""
-    at = text.find("[ANSWER]")
-    ans = text[at + len("[ANSWER]"):] if at >= 0 else text
-    ans = ans.strip()
-    for stop in ("[/ANSWER]", "[/ANSWER"):
-        ans = ans.split(stop)[0]
-    return ans.strip()
-
-
-def coverage_pred(answer: str) -> bool:
-    """YES xor NO in the first three characters; anything else counts as NO (REval `_postprocess`)."""
-    head = answer.upper()[:3]
-    yes, no = "YES" in head, "NO" in head
-    return yes if yes != no else False
-
-
-def path_pred(answer: str, code: str) -> list[int]:
-    """The 1-based lines whose stripped text equals the answer's first line; -1 as is; -2 = no match."""
-    first = answer.split("\n")[0].strip()
-    if first == "":
-        return [-2]
-    if first == "-1":
-        return [-1]
-    hits = [i + 1 for i, line in enumerate(code.split("\n")) if line.strip() == first]
-    return hits or [-2]
-
-
-_NIL = object()
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
-_TYPE_ALIASES = {"string": "str", "integer": "int", "none": "NoneType", "nonetype": "NoneType"}
-
-
-def state_pred(answer: str) -> Any:
-    """(value, type name), `_NIL`, or None when unreadable (REval's 'ERROR'); never evaluates code."""
-    from codereasoner.tasks.answers import parse_literal
-
-    ans = answer.translate(_QUOTES).strip()
-    if ans.capitalize() == "Nil" or ans == "[Nil]":
-        return _NIL
-    if ";" not in ans:
-        return None
-    value, typ = (s.strip() for s in ans.rsplit(";", 1))
-    typ = typ.lower()
-    if value == "Nil":
-        return _NIL
-    m = re.fullmatch(r"<class '([\w.]+)'>", typ)
-    typ = m.group(1) if m else typ
-    typ = re.sub(r"\[.*\]$", "", typ)
-    typ = _TYPE_ALIASES.get(typ, typ)
-    if "," in typ or "tuple" in typ:
-        typ = "tuple"
-    if value == "None" or typ == "NoneType":
-        return (None, "NoneType")
-    try:
-        parsed = parse_literal(value)
-    except ValueError:
-        if typ != "str":
-            # REval evaluates such values (`Decimal('1.5')`, objects); we never do, so they can only
-            # match a gold value of the same type whose repr is exactly this text.
-            return (_Raw(value), typ)
-        parsed = value  # REval: `eval(value)` for str, the raw text when that fails
-    return (parsed, typ)
-
-
-class _Raw(str):
-    """An answer value that is not a literal, kept as its text."""
-
-
-def _gold_values(state: list[dict]) -> list[tuple[Any, str]]:
-    from codereasoner.tasks.answers import parse_literal
-
-    out = []
-    for v in state:
-        try:
-            out.append((parse_literal(v["repr"]), v["type"]))
-        except ValueError:
-            out.append((v["repr"], v["type"]))  # not a literal (an object): only its text can match
-    return out
-
-
-def state_correct(pred: Any, gold: list[dict] | None) -> bool:
-    """REval `_eq`: Nil matches Nil; else the type must match some gold value's and the value one of them."""
-    if pred is None:
-        return False
-    if pred is _NIL or gold is None:
-        return pred is _NIL and gold is None
-    value, typ = pred
-    if isinstance(value, _Raw):
-        return any(g["type"].lower() == typ.lower() and g["repr"] == str(value) for g in gold)
-    golds = _gold_values(gold)
-    if typ not in {t for _, t in golds} or type(value).__name__ != typ:
-        return False
-    if isinstance(value, float):
-        return any(isinstance(g, (int, float)) and abs(value - g) < 1e-6 for g, _ in golds)
-    return any(value == g for g, _ in golds)
-
-
-_PENALTY = re.compile(r"assertTrue\(True\)|assertFalse\(False\)|assert\s+True\b|assert\s+False\b")
-
-
-def output_program(task: Task, answer: str) -> tuple[str | None, str]:
-    """The program that checks an output answer, or (None, why) when REval's penalties fail it first."""
-    pred = task.question["output_pred"]
-    ans = answer if answer else "assert False"
-    lines, need = ans.split("\n"), pred.split("\n")
-    if len(lines) < len(need):  # REval phase 2: restore the question's leading lines the answer left out
-        ans = "\n".join(need[: len(need) - len(lines)] + lines)
-    if _PENALTY.search(ans) or ans.count("assert") < pred.count("assert"):
-        return None, "penalty pattern (trivial assertion or missing assert)"
-    if task.question["humaneval"]:
-        return f"{task.code}\n{ans}\n", ""
-    body = "\n".join("        " + ln for ln in re.sub(r"\bassert", "self.assert", ans).split("\n"))
-    base = task.question["test_class"] or "unittest.TestCase"
-    wrapper = (f"import unittest\n{task.question['test'] or ''}\n\nclass DREvalOutputPred({base}):\n"
-               f"    def dreval_output_pred(self):\n{body}\n\n"
-               "_t = DREvalOutputPred('dreval_output_pred')\n_t.setUp()\n_t.dreval_output_pred()\n")
-    return f"{task.code}\n{wrapper}", ""
+    return tasks, skipped
 
 
 def _render(task: Task) -> str:
@@ -239,43 +138,53 @@ def _render(task: Task) -> str:
                         codeline=q["codeline"], invocation_abbr=q["invocation_abbr"], var=q["var"])
 
 
-def judge(tasks: Sequence[Task], answers: Sequence[str], executor: Any) -> list[Verdict]:
-    """One verdict per (task, extracted answer) under REval's rules; output answers run in the executor."""
-    from codereasoner.records import Program, RunStatus
-
+def judge(tasks: Sequence[Task], answers: Sequence[str], executor: Any, mode: str = "official") -> list[Verdict]:
+    """One verdict per (task, extracted answer) under REval's rules (`official`) or their literal-only
+    variant (`strict`); the checks that execute run in the sandbox, one job per (program, input) pair."""
     out: list[Verdict | None] = [None] * len(tasks)
-    programs, slots = [], []
+    states: dict[str, list[int]] = {}  # pair id → slots of its official state answers
+    outputs: list[tuple[int, str]] = []
     for i, (t, a) in enumerate(zip(tasks, answers)):
         kind = t.kind.removeprefix("reval_")
-        if kind == "coverage":
+        if not isinstance(a, str) or len(a) > MAX_ANSWER_CHARS:
+            out[i] = Verdict(t.id, False, VerdictStatus.UNPARSABLE, f"answer longer than {MAX_ANSWER_CHARS} characters"
+                             if isinstance(a, str) else "answer is not text")
+        elif kind == "coverage":
             pred = coverage_pred(a)
-            ok, detail = pred == t.answer, f"predicted {'YES' if pred else 'NO'}"
+            out[i] = verdict(t.id, pred == t.answer, f"predicted {'YES' if pred else 'NO'}")
         elif kind == "path":
-            pred_lines = path_pred(a, t.code)
-            ok, detail = any(x in t.answer for x in pred_lines), f"predicted lines {pred_lines}"
-        elif kind == "state":
+            lines = path_pred(a, t.code)
+            out[i] = verdict(t.id, any(x in t.answer for x in lines), f"predicted lines {lines}")
+        elif kind == "state" and mode == "strict":
             pred = state_pred(a)
-            ok = state_correct(pred, t.answer)
-            detail = "unreadable" if pred is None else "Nil" if pred is _NIL else f"predicted {pred[1]}"
+            detail = "unreadable or not a literal" if pred is None else "Nil" if isinstance(pred, str) else f"predicted {pred[1]}"
+            out[i] = verdict(t.id, state_correct(pred, t.answer), detail)
+        elif kind == "state":
+            states.setdefault(f"{t.question['program']}/{t.question['input_idx']}", []).append(i)
         else:
-            code, why = output_program(t, a)
-            if code is None:
+            text, why = output_answer(t, a)
+            if text is not None and mode == "strict":
+                text, why = strict_output(t, text)
+            if text is None:
                 out[i] = Verdict(t.id, False, VerdictStatus.WRONG, why)
-                continue
-            programs.append(Program(t.id, code, "None"))
-            slots.append(i)
-            continue
-        out[i] = Verdict(t.id, ok, VerdictStatus.CORRECT if ok else VerdictStatus.WRONG, detail)
-    if programs:
+            else:
+                outputs.append((i, text))
+    from codereasoner.evaluation.benchmarks.reval_truth import call
+
+    jobs = [probe_job(pair, tasks[slots[0]], [call("_reval_state", tasks[s].question["lineno"], tasks[s].question["var"],
+                                                  answers[s]) for s in slots], trace=True)
+            for pair, slots in states.items()]
+    jobs += [probe_job(tasks[i].id, tasks[i], [call("_reval_output", text)],
+                       trace=False) for i, text in outputs]
+    slots_per_job = list(states.values()) + [[i] for i, _ in outputs]
+    if jobs:
         if executor is None:
             from codereasoner.execution import default_executor
 
             executor = default_executor()
-        for i, run in zip(slots, executor.run(programs)):
-            ok = run.status is RunStatus.OK
-            status = VerdictStatus.CORRECT if ok else (
-                VerdictStatus.SANDBOX_ERROR if run.status is RunStatus.CRASHED else VerdictStatus.WRONG)
-            out[i] = Verdict(tasks[i].id, ok, status, run.error or run.status.value)
+        for slots, results in zip(slots_per_job, run_checks(executor, jobs)):
+            for s, (passed, detail) in zip(slots, results):
+                out[s] = verdict(tasks[s].id, passed, detail)
     return [v for v in out if v is not None]
 
 
@@ -320,18 +229,28 @@ def consistency(reports: Sequence[Report]) -> float:
 @BENCHMARKS.register("reval")
 class REval(Benchmark):
     name = "reval"
-    version = "1"  # data and rules @ 2f148b9; ground truth from REval's tracer under CPython 3.11
+    # 2: truth traced here (not read from a file); strict is the literal-only variant; REval's own state
+    # parsing and output checks in official mode, in the sandbox with read-only site-packages
+    version = "2"
     task_kinds = KINDS
     styles = ("direct",)
     default_path = "reval"
     where_to_get = ("Get data/DREval_data.jsonl and data/DREval_tasks.jsonl from github.com/r-eval/REval "
-                    "and the ground-truth file made with REval's dynamics.py; pass the directory as --data.")
+                    "and pass their directory as --data.")
+
+    def __init__(self) -> None:
+        self.skipped: dict[str, str] = {}  # pair id → why it has no ground truth here (set by load)
 
     def load(self, path: str | Path | None = None, *, task: str | None = None) -> list[Task]:
         kind = self.check_kind(task)
         local = self.resolve_data(path)
         assert local is not None  # no hub copy: resolve_data raises instead
-        return [t for t in load_dir(local) if t.kind == f"reval_{kind}"]
+        tasks, self.skipped = load_dir(local)
+        if self.skipped:
+            first = next(iter(self.skipped.items()))
+            print(f"reval: {len(self.skipped)} (program, input) pairs skipped; first {first[0]}: {first[1]}",
+                  file=sys.stderr)
+        return [t for t in tasks if t.kind == f"reval_{kind}"]
 
     def render(self, task: Task, style: str) -> str:
         self.check_style(style)
@@ -346,11 +265,18 @@ class REval(Benchmark):
         if mode not in ("official", "strict"):
             raise ValueError(f"mode must be 'official' or 'strict', got {mode!r}")
         answers = [gs[0] if gs else "" for gs in by_id(tasks, generations, self.name)]
-        verdicts = judge(tasks, answers, executor)
+        return self._report(tasks, judge(tasks, answers, executor, mode), mode)
+
+    def combine(self, tasks: Sequence[Task], generations: Sequence[Generation], reports: Sequence[Report]) -> Report:
+        return self._report(tasks, [v for r in reports for v in r.verdicts], reports[0].mode)
+
+    def _report(self, tasks: Sequence[Task], verdicts: Sequence[Verdict], mode: str) -> Report:
         kind = tasks[0].kind.removeprefix("reval_") if tasks else ""
         if kind == "coverage":
             metrics = coverage_metrics(tasks, verdicts)
         else:
             metrics = {"accuracy": sum(v.correct for v in verdicts) / max(1, len(verdicts))}
-        meta = {"task": kind, "num_items": len(tasks), "rules": "REval evaluation.py @ 2f148b9 (literal parsing, executor)"}
+        rules = ("REval evaluation.py @ 2f148b9, answers executed in the sandbox" if mode == "official" else
+                 "REval's rules, literal answers only (nothing the model wrote runs)")
+        meta = {"task": kind, "num_items": len(tasks), "rules": rules, "skipped": dict(self.skipped)}
         return Report(self.name, self.version, mode, metrics, tuple(verdicts), meta)
