@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install --quiet "torch==2.13.0"
 # The tested versions (scripts/constraints.txt); pyproject.toml itself declares ranges for GPU machines.
-python -m pip install --quiet -c scripts/constraints.txt -e ".[train,dev]"
+python -m pip install --quiet -c scripts/constraints.txt -e ".[train,dev,eval]"

@@ -152,7 +152,7 @@ def test_stepcodereasoner_style_scores_final_answer_and_steps(benchmarks_dir, ex
     assert report.meta["kept_items"] == len(anchors)
 
 
-def test_reval_run_adds_the_incremental_consistency_report(benchmark_file, executor):
+def test_reval_run_adds_the_incremental_consistency_report(reval_dir, executor):
     from codereasoner.evaluation import evaluate
 
     class SaysYes:
@@ -160,7 +160,7 @@ def test_reval_run_adds_the_incremental_consistency_report(benchmark_file, execu
             return [["YES\n[/ANSWER]"] for _ in prompts]
 
     reports = evaluate(SaysYes(), ["reval"], task_kinds=["coverage", "state", "path", "output"],
-                       data=benchmark_file("reval/reval_ground_truth.derived.jsonl").parent, limit=20, executor=executor)
+                       data=reval_dir, limit=20, executor=executor)
     assert [r.meta["task"] for r in reports] == ["coverage", "state", "path", "output", "consistency"]
     coverage = reports[0]
     assert coverage.metrics["recall"] == 1.0  # always YES: every executed line is found

@@ -2,8 +2,8 @@
 tracer, the test oracle); official mode follows REval's parsing and equality (constructor spellings
 execute, in the sandbox), strict is the literal-only variant; a perfect model scores what REval allows.
 
-The default tests use a few programs (HumanEval and ClassEval, deque, bytearray, numpy states); the whole
-benchmark runs in the slow tests.
+The default tests use a few programs (conftest.REVAL_SUBSET: HumanEval and ClassEval, deque, bytearray, numpy
+states); the whole benchmark runs in the slow tests.
 """
 
 from __future__ import annotations
@@ -21,26 +21,11 @@ from codereasoner.execution.values import decode
 from codereasoner.records import Generation
 from codereasoner.tasks.answers import literal_source
 
-SUBSET = (0, 1, 94, 112, 126)  # has_close_elements, separate_paren_groups, bytearray, deque, numpy.float64
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("CODEREASONER_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
-
-
-def _subset(src: Path, dst: Path, keep=SUBSET) -> Path:
-    dst.mkdir(parents=True, exist_ok=True)
-    for name in ("DREval_data.jsonl", "DREval_tasks.jsonl"):
-        lines = (src / name).read_text(encoding="utf-8").splitlines()
-        (dst / name).write_text("".join(ln + "\n" for ln in lines if json.loads(ln)["task_id"] in
-                                        {f"DREval/{i}" for i in keep}), encoding="utf-8")
-    return dst
-
-
-@pytest.fixture(scope="module")
-def subset(tmp_path_factory, benchmarks_dir):
-    return _subset(benchmarks_dir / "reval", tmp_path_factory.mktemp("reval"))
+@pytest.fixture
+def subset(reval_dir):
+    return reval_dir
 
 
 def perfect(task, mode: str) -> str:
@@ -105,8 +90,8 @@ def _agreement(truth_dir: Path, derived_file: Path) -> dict[str, int]:
     return counts
 
 
-def test_traced_truth_agrees_with_reval_own_tracer(subset, benchmarks_dir):
-    counts = _agreement(subset, benchmarks_dir / "reval" / "reval_ground_truth.derived.jsonl")
+def test_traced_truth_agrees_with_reval_own_tracer(subset, benchmark_file):
+    counts = _agreement(subset, benchmark_file("reval/reval_ground_truth.derived.jsonl"))
     n = counts["atoms"]
     assert n > 100 and counts["skipped_pairs"] == 0
     assert counts["coverage"] == counts["next_lines"] == n
@@ -114,8 +99,9 @@ def test_traced_truth_agrees_with_reval_own_tracer(subset, benchmarks_dir):
 
 
 @pytest.mark.slow
-def test_whole_benchmark_truth_agrees(benchmarks_dir, tmp_path):
-    counts = _agreement(benchmarks_dir / "reval", benchmarks_dir / "reval" / "reval_ground_truth.derived.jsonl")
+def test_whole_benchmark_truth_agrees(benchmark_file):
+    derived = benchmark_file("reval/reval_ground_truth.derived.jsonl")
+    counts = _agreement(derived.parent, derived)
     # DREval/122 (3 pairs, 18 atoms) needs numpy < 2 (`np.mat`): skipped with that reason where numpy >= 2
     assert counts["atoms"] + 18 * (counts["skipped_pairs"] == 3) == 3152
     assert counts["coverage"] == counts["next_lines"] == counts["atoms"]
@@ -199,9 +185,10 @@ def test_an_answer_that_kills_its_sandbox_costs_only_its_own_verdict(subset, exe
     assert not verdict.correct and "timeout" in verdict.detail
 
 
-def test_a_program_needing_a_missing_package_is_skipped_with_the_reason(subset, tmp_path, executor):
+def test_a_program_needing_a_missing_package_is_skipped_with_the_reason(subset, tmp_path, executor,
+                                                                        make_reval_subset):
     data = tmp_path / "reval"
-    _subset(subset, data, keep=(0, 1))
+    make_reval_subset(subset, data, keep=(0, 1))
     rows = [json.loads(x) for x in (data / "DREval_data.jsonl").read_text().splitlines()]
     rows[1]["code"] = "import surely_not_installed_pkg\n" + rows[1]["code"]
     (data / "DREval_data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -228,3 +215,15 @@ def test_a_perfect_model_on_the_whole_benchmark(benchmarks_dir, executor, mode):
     # bs4 NavigableString/ResultSet states (15): REval lower-cases type names, so pydoc.locate never finds them
     assert got["state"] >= 0.99
     assert got["output"] == 1.0 if mode == "official" else got["output"] >= 0.9
+
+
+def test_journaled_scoring_combines_to_the_same_report(subset, executor, tmp_path):
+    from codereasoner.evaluation.scoring import JOURNAL_CHUNK, score_resumable
+
+    bench = BENCHMARKS.get("reval")()
+    tasks = bench.load(subset, task="coverage")
+    assert len(tasks) > 2 * JOURNAL_CHUNK
+    gens = [Generation(t.id, ("YES" if i % 3 else "NO",)) for i, t in enumerate(tasks)]
+    whole = bench.score(tasks, gens, mode="official", executor=executor)
+    chunked = score_resumable(bench, tasks, gens, mode="official", executor=executor, journal=tmp_path / "j.jsonl")
+    assert chunked.metrics == whole.metrics and [v.correct for v in chunked.verdicts] == [v.correct for v in whole.verdicts]
