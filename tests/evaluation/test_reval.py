@@ -227,3 +227,21 @@ def test_journaled_scoring_combines_to_the_same_report(subset, executor, tmp_pat
     whole = bench.score(tasks, gens, mode="official", executor=executor)
     chunked = score_resumable(bench, tasks, gens, mode="official", executor=executor, journal=tmp_path / "j.jsonl")
     assert chunked.metrics == whole.metrics and [v.correct for v in chunked.verdicts] == [v.correct for v in whole.verdicts]
+
+
+def test_eval_score_cli_scores_reval_in_both_modes(subset, tmp_path):
+    import subprocess
+    import sys
+
+    bench = BENCHMARKS.get("reval")()
+    tasks = bench.load(subset, task="state")
+    for mode in ("official", "strict"):
+        gen = tmp_path / f"state-{mode}.json"
+        gen.write_text(json.dumps({t.id: [perfect(t, mode)] for t in tasks}), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-m", "codereasoner", "eval", "score", "--benchmark", "reval",
+                               "--task", "state", "--data", str(subset), "--generations", str(gen), "--mode", mode],
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        doc = json.loads(done.stdout)
+        assert doc["mode"] == mode and doc["task"] == "state" and doc["skipped"] == {}
+        assert doc["accuracy"] == 100.0, [v for v in doc["verdicts"] if not v["correct"]][:2]
