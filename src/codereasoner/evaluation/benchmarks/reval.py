@@ -13,6 +13,7 @@ named with the reason in every report (`meta["skipped"]`).
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,27 +41,31 @@ HUMANEVAL_END = 84  # dataset.py: DREval/0..84 are HumanEval functions, 85..153 
 MAX_ANSWER_CHARS = 100_000  # an answer longer than this is wrong without being run
 
 
-def _test_classes(test_src: str | None) -> list[tuple[str, str, list[str]]]:
-    """(name, source, setUp body lines stripped) of each class in a ClassEval test file."""
+def _test_classes(test_src: str | None, entry: str) -> list[tuple[str, list[str]]]:
+    """REval's test classes of a ClassEval program, in definition order: (name, the source lines of the
+    setUp it runs after its `def` line, as `inspect.getsource` gives them; [] when it inherits unittest's)."""
     if not test_src:
         return []
-    out = []
     lines = test_src.split("\n")
-    for node in ast.parse(test_src).body:
-        if isinstance(node, ast.ClassDef):
-            source = "\n".join(lines[node.lineno - 1 : node.end_lineno])
-            setup = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "setUp"), None)
-            body = [ln.strip() for ln in lines[setup.lineno : setup.end_lineno]] if setup else []
-            out.append((node.name, source, body))
-    return out
+    classes = {n.name: n for n in ast.parse(test_src).body if isinstance(n, ast.ClassDef)}
+
+    def setup_of(node: ast.ClassDef, seen: frozenset[str] = frozenset()) -> list[str]:
+        own = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "setUp"), None)
+        if own is not None:
+            return lines[own.lineno : own.end_lineno] + [""]  # getsource ends with a newline
+        for base in node.bases:  # a setUp inherited from another test class of the file
+            if isinstance(base, ast.Name) and base.id in classes and base.id not in seen:
+                return setup_of(classes[base.id], seen | {node.name})
+        return []
+
+    return [(name, setup_of(node)) for name, node in classes.items() if re.match(f"{entry}Test.*", name)]
 
 
-def _setup(classes: list[tuple[str, str, list[str]]], snippet: str, *, comment_all: bool) -> tuple[str, str]:
-    """(the TestCase class the snippet comes from, REval's "# setup code executed previously" block)."""
-    if not classes:
+def _setup(classes: list[tuple[str, list[str]]], input_idx: int, *, comment_all: bool) -> tuple[str, str]:
+    """(the TestCase class of input `input_idx`, REval's "# setup code executed previously" block)."""
+    if input_idx >= len(classes):
         return "", ""
-    first = snippet.strip().split("\n")[0].strip()
-    name, _, body = next((c for c in classes if first and first in c[1]), classes[0])
+    name, body = classes[input_idx]
     if not body:
         return name, ""
     head = "\n# setup code executed previously\n" + ("# " if comment_all else "")
@@ -86,15 +91,15 @@ def load_dir(path: Path, executor: Any = None) -> tuple[list[Task], dict[str, st
         prog = data[tid]
         humaneval = int(tid.split("/")[1]) <= HUMANEVAL_END
         pairs = {p["input_idx"]: p for p in truth[tid]}
-        classes = _test_classes(prog["test"])
+        classes = _test_classes(prog["test"], prog["entry_point"])
         for spec in spec_row["tasks"]:
             i = spec["input_idx"]
             if pairs[i]["skipped"]:
                 skipped[f"{tid}/{i}"] = pairs[i]["skipped"]
                 continue
             snippet = prog["inputs"][i]
-            cls, setup_cov = _setup(classes, snippet, comment_all=False)
-            _, setup_out = _setup(classes, snippet, comment_all=True)
+            cls, setup_cov = _setup(classes, i, comment_all=False)
+            _, setup_out = _setup(classes, i, comment_all=True)
             if humaneval:
                 inv = abbr = f"{prog['entry_point']}{snippet[:-2]})"  # "(a, b,)" → "fn(a, b)"
                 inv_out = "\n" + spec["output_pred"]
