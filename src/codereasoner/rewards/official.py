@@ -96,19 +96,13 @@ _LIBRARY_LINES = {"import numpy as np\n": re.compile(r"\b(?:np|numpy)\b"),
 
 
 def lcb_prefix(code: str, answer: str) -> str:
-    """BASE_IMPORTS as LCB runs it before `code`, with its numpy / pandas line (and read-only site-packages
-    on the path) only where `code` or `answer` names that library (see the docstring)."""
-    wanted = [line for line, names in _LIBRARY_LINES.items() if names.search(code) or names.search(answer)]
-    if not wanted:
-        return _LIGHT_PREFIX
-    import sysconfig
-
-    paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    """BASE_IMPORTS as LCB runs it before `code`, with its numpy / pandas line only where `code` or `answer`
+    names that library (see the docstring); such a check runs with read-only site-packages (`needs_packages`)."""
     prefix = LCB_BASE_IMPORTS
-    for line in _LIBRARY_LINES:
-        if line not in wanted:
+    for line, names in _LIBRARY_LINES.items():
+        if not (names.search(code) or names.search(answer)):
             prefix = prefix.replace(line, "")
-    return f"import sys as _lcb_sys\n_lcb_sys.path.extend({paths!r})\n{prefix}"
+    return prefix
 
 
 def needs_packages(task: Task, answer: str) -> bool:
