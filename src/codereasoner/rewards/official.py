@@ -118,7 +118,9 @@ def _calls_entry_point(answer: str, name: str) -> bool:
     from codereasoner.tasks.answers import parse_source
 
     try:
-        node = parse_source(answer.strip()).body
+        tree = parse_source(answer.strip())
+        assert isinstance(tree, ast.Expression)
+        node = tree.body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name

@@ -28,11 +28,12 @@ def run_checked(executor: Executor, programs: Sequence[Program], limits: Any = N
     if trust is not None:
         kwargs["trust"] = trust
     flags = list(packages) if any(packages) else None
-    runs = list(executor.run(list(programs), **kwargs, **({"packages": flags} if flags else {})))
+    first: dict[str, Any] = {**kwargs, "packages": flags} if flags else kwargs
+    runs = list(executor.run(list(programs), **first))
     crashed = [k for k, run in enumerate(runs) if run.status is RunStatus.CRASHED]
     if crashed:
-        extra = {"packages": [flags[k] for k in crashed]} if flags else {}
-        again = executor.run([programs[k] for k in crashed], **kwargs, **extra)
+        again_kwargs: dict[str, Any] = {**kwargs, "packages": [flags[k] for k in crashed]} if flags else kwargs
+        again = executor.run([programs[k] for k in crashed], **again_kwargs)
         for k, run in zip(crashed, again):
             if run.status is RunStatus.CRASHED:
                 run = Run(run.id, RunStatus.ERROR, error=f"the process died twice: {run.error or 'crashed'}",

@@ -309,7 +309,7 @@ def _parse_state(resp):
             return parts[0], str
     if parts[1] in ("datetime.datetime", "datetime"):
         try:
-            from dateutil.parser import parse
+            from dateutil.parser import parse  # type: ignore[import-untyped]
 
             return parse(parts[0]), locate(parts[1])
         except Exception:

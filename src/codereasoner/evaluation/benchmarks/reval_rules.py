@@ -171,6 +171,7 @@ def strict_output(task: Task, answer: str) -> tuple[str | None, str]:
         q_tree, a_tree = _slot_tree(question), parse_source(answer, mode="exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None, "the answer is not Python"
+    assert isinstance(a_tree, ast.Module)
     slots: dict[int, ast.AST] = {}
     if not _match(q_tree.body, a_tree.body, slots):
         return None, "the answer changes the question's code, not only its ?? slots"

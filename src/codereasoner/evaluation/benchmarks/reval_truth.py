@@ -98,8 +98,8 @@ def compute_truth(programs: Sequence[dict], specs: Sequence[dict], executor: Any
     for spec in specs:
         program = by_id[spec["task_id"]]
         for pair in spec["tasks"]:
-            atoms = [(a["lineno"], a["var"]) for a in pair["task"]]
-            job_spec = pair_spec(program, pair["input_idx"], atoms)
+            asked = [(a["lineno"], a["var"]) for a in pair["task"]]
+            job_spec = pair_spec(program, pair["input_idx"], asked)
             jobs.append(CallJob(f"{spec['task_id']}/{pair['input_idx']}", probe_source(),
                                 (call("_reval_truth", job_spec),), timeout_s=TRACE_TIMEOUT_S, packages=True))
             keys.append((spec["task_id"], pair["input_idx"]))
@@ -119,13 +119,13 @@ def compute_truth(programs: Sequence[dict], specs: Sequence[dict], executor: Any
 
     out: dict[str, list[dict[str, JSON]]] = {}
     for (tid, input_idx), item in zip(keys, raw):
-        pair: dict[str, JSON] = {"input_idx": input_idx, "skipped": item.get("skipped"), "atoms": []}
+        atoms: list[Any] = []
         if item.get("value") is not None:
-            pair["atoms"] = decode(item["value"], 4 * RESULT_BYTES)["atoms"]
-            for atom in pair["atoms"]:  # values stay in the codec's JSON form: tasks hold JSON only
+            atoms = decode(item["value"], 4 * RESULT_BYTES)["atoms"]  # type: ignore[index]
+            for atom in atoms:  # values stay in the codec's JSON form: tasks hold JSON only
                 for value in atom["state"] or ():
                     value["value"] = encode(value["value"], RESULT_BYTES)
-        out.setdefault(tid, []).append(pair)
+        out.setdefault(tid, []).append({"input_idx": input_idx, "skipped": item.get("skipped"), "atoms": atoms})
     return out
 
 
