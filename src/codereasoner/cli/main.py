@@ -19,6 +19,7 @@ COMMANDS = [
     "train",
     "evaluate",
     "export",
+    "serve",
     "quickstart",
     "experiment",
     "benchmarks",

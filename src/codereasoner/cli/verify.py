@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 EXAMPLE = """example:
@@ -52,44 +53,57 @@ def row_task(obj: Any, where: str) -> Any:
     return cruxeval_task(obj["id"], obj["task"], obj["code"], obj["input"], obj["output"])
 
 
-def run(args: argparse.Namespace) -> int:
-    import json
-
-    from codereasoner.jsonl import BadLine, read_jsonl, write_atomic
+def verdict_rows(records: Sequence[tuple[str, Any]], mode: str, executor: Any = None,
+                 on_chunk: Callable[[int], Any] | None = None) -> list[dict[str, Any]]:
+    """One `{"id", "correct", "status", "detail", "mode"}` row per (where, record), same order: a malformed
+    record (a `BadLine`, a wrong field) gets status `invalid` naming `where`; the rest are verified in chunks
+    (`on_chunk(n)` after each). `codereasoner serve`'s /verify answers with the same rows."""
+    from codereasoner.jsonl import BadLine
     from codereasoner.rewards.verify import verify_batch
 
-    rows: list[dict[str, Any]] = []  # output rows; None placeholders for the records still to check
+    rows: list[dict[str, Any]] = []  # output rows; {} placeholders for the records still to check
     pending: list[tuple[int, Any, str]] = []
-    for where, obj in read_jsonl(args.input):
+    for where, obj in records:
         rid = obj.get("id") if isinstance(obj, dict) else None
         try:
             if isinstance(obj, BadLine):
                 raise ValueError(obj.error)
             task = row_task(obj, where)
         except ValueError as e:
-            rows.append({"id": rid, "correct": False, "status": "invalid", "detail": str(e), "mode": args.mode})
+            rows.append({"id": rid, "correct": False, "status": "invalid", "detail": str(e), "mode": mode})
             continue
         rows.append({})
         pending.append((len(rows) - 1, task, obj["answer"]))
+    if on_chunk is not None and len(rows) > len(pending):
+        on_chunk(len(rows) - len(pending))  # the invalid ones are done
+    for start in range(0, len(pending), CHUNK):
+        chunk = pending[start:start + CHUNK]
+        verdicts = verify_batch([t for _, t, _ in chunk], [a for _, _, a in chunk], mode=mode, executor=executor)
+        for (slot, task, _), v in zip(chunk, verdicts):
+            rows[slot] = {"id": task.id, "correct": v.correct, "status": v.status.value, "detail": v.detail,
+                          "mode": mode}
+        if on_chunk is not None:
+            on_chunk(len(chunk))
+    return rows
 
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from tqdm import tqdm
+
+    from codereasoner.jsonl import read_jsonl, write_atomic
+
+    records = list(read_jsonl(args.input))
     executor = None
-    if args.workers is not None and pending:
+    if args.workers is not None and records:
         from codereasoner.execution import Executor
 
         executor = Executor(workers=args.workers)
-    from tqdm import tqdm
-
     try:
-        with tqdm(total=len(pending), desc=f"verify ({args.mode})", unit="answer", file=sys.stderr,
-                  disable=len(pending) < CHUNK) as bar:
-            for start in range(0, len(pending), CHUNK):
-                chunk = pending[start:start + CHUNK]
-                verdicts = verify_batch([t for _, t, _ in chunk], [a for _, _, a in chunk],
-                                        mode=args.mode, executor=executor)
-                for (slot, task, _), v in zip(chunk, verdicts):
-                    rows[slot] = {"id": task.id, "correct": v.correct, "status": v.status.value,
-                                  "detail": v.detail, "mode": args.mode}
-                bar.update(len(chunk))
+        with tqdm(total=len(records), desc=f"verify ({args.mode})", unit="answer", file=sys.stderr,
+                  disable=len(records) < CHUNK) as bar:
+            rows = verdict_rows(records, args.mode, executor, on_chunk=bar.update)
     finally:
         if executor is not None:
             executor.close()
