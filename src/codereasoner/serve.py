@@ -231,6 +231,7 @@ def _stderr(status: Any, error: str) -> str:
 class Handler(BaseHTTPRequestHandler):
     server: Server
     protocol_version = "HTTP/1.1"  # keep-alive: verl posts many small requests
+    timeout = 60  # an idle keep-alive connection closes after this, so a stop never waits on one for long
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 — the stdlib's name
         if self.server.verbose:
@@ -241,6 +242,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if self.server.service.draining:  # stopping: this connection serves no further request
+            self.close_connection = True
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
