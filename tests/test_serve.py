@@ -106,6 +106,30 @@ def test_client_code_runs_untrusted(server):
     assert status == 200 and "untrusted" in health["isolation"] and health["status"] == "ok"
 
 
+def test_a_caller_asking_for_trusted_still_runs_untrusted():
+    """/verify hands the executor to shared verifying code: whatever trust that code asks for, a client's
+    code runs untrusted."""
+    from codereasoner.execution import Trust
+    from codereasoner.serve import _Untrusted
+
+    asked: list[object] = []
+
+    class Recorder:
+        def run(self, programs, **kwargs):
+            asked.append(kwargs["trust"])
+            return []
+
+        def stream(self, programs, **kwargs):
+            asked.append(kwargs["trust"])
+            return iter(())
+
+    executor = _Untrusted(Recorder())
+    executor.run([], trust=Trust.TRUSTED)
+    list(executor.stream([], trust="trusted"))
+    executor.run([])
+    assert asked == [Trust.UNTRUSTED] * 3
+
+
 def post_get(url: str) -> tuple[int, dict]:
     try:
         with urllib.request.urlopen(url, timeout=10) as resp:

@@ -175,6 +175,16 @@ class _Untrusted:
 
         return self._executor.run(programs, **{**kwargs, "trust": Trust.UNTRUSTED})
 
+    def stream(self, programs: Sequence[Any], **kwargs: Any) -> Any:
+        from codereasoner.execution import Trust
+
+        return self._executor.stream(programs, **{**kwargs, "trust": Trust.UNTRUSTED})
+
+    async def arun(self, programs: Sequence[Any], **kwargs: Any) -> Any:
+        from codereasoner.execution import Trust
+
+        return await self._executor.arun(programs, **{**kwargs, "trust": Trust.UNTRUSTED})
+
     def run_calls(self, jobs: Sequence[Any], **kwargs: Any) -> Any:
         return self._executor.run_calls(jobs, **kwargs)  # always untrusted (the engine's contract)
 
