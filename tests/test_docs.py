@@ -26,14 +26,41 @@ def test_docs_index_lists_every_page():
             assert f"({page.name})" in index, f"docs/README.md does not list {page.name}"
 
 
+def _anchors(page: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+            for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_relative_link_resolves(page):
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    broken = []
+    for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)\s]*))?\)", text):
+        if "://" in target or target.startswith("mailto:"):
+            continue
+        path = (page.parent / target) if target else page
+        if not path.exists():
+            broken.append(f"{target} does not exist")
+        elif anchor and path.suffix == ".md" and anchor not in _anchors(path):
+            broken.append(f"{target}#{anchor}: no such heading in {path.name}")
+    assert not broken, f"{page.relative_to(ROOT)} links to:\n" + "\n".join(broken)
+
+
+def _text_files() -> list[Path]:
+    """The repository's own text outside README.md and docs/: code, tests, scripts, benches, CI, packaging."""
+    files = [p for top in ("src", "tests", "scripts", "bench", ".ci") for p in (ROOT / top).rglob("*")]
+    return [p for p in [*files, ROOT / "pyproject.toml", ROOT / ".gitignore"]
+            if p.is_file() and p.suffix in (".py", ".yaml", ".sh", ".md", ".txt", ".toml", "")
+            and "__pycache__" not in p.parts and p.name != Path(__file__).name]
+
+
 def test_nothing_cites_files_outside_the_repository():
     found = []
-    for top in ("src", "tests", "scripts", "bench"):
-        for path in (ROOT / top).rglob("*"):
-            if path.suffix not in (".py", ".yaml", ".sh", ".md", ".txt") or path.name == Path(__file__).name:
-                continue
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                found += [f"{path.relative_to(ROOT)}:{number}: {name}" for name in OUTSIDE if name in line]
+    for path in _text_files():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            found += [f"{path.relative_to(ROOT)}:{number}: {name}" for name in OUTSIDE if name in line]
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
         found += [f"{page.relative_to(ROOT)}: {name}" for name in OUTSIDE if name in text]
