@@ -43,6 +43,14 @@ def test_sft_stage_resumes_refuses_changed_settings_and_starts_over(tmp_path, ex
     assert [r["step"] for r in rows] == [1, 2]  # validation curve, never the test set
     samples = [json.loads(x) for x in (tmp_path / "sft" / "samples.jsonl").read_text().splitlines()]
     assert {(s["origin"], s["verified"]) for s in samples} == {("answer", True)}  # bare answers, not "trace"
+    from codereasoner.pipeline.evaluate import evaluate_stage
+
+    held = tasks(6, 60)
+    ev = evaluate_stage(final, held, recipe().train, tmp_path / "sft" / "test.json", executor=executor)
+    saved = json.loads((tmp_path / "sft" / "test.json").read_text())
+    assert ev.n == 6 and len(set(ev.clusters)) == 1 == len(set(saved["clusters"]))  # one skeleton: one cluster
+    assert ev.ci95[0] <= ev.accuracy <= ev.ci95[1] and saved["task_ids"] == [t.id for t in held]
+    assert evaluate_stage(final, held, recipe().train, tmp_path / "sft" / "test.json", executor=executor) == ev
     mtime = (final / "config.json").stat().st_mtime
     assert sft_stage(tasks(), recipe(), tmp_path / "sft", executor=executor, validation=tasks(3, 50),
                      progress=False) == final

@@ -33,3 +33,15 @@ def test_paired_difference_of_identical_arms_is_exactly_zero_and_of_better_arm_p
     assert 0 < lo <= 0.25 <= hi
     with pytest.raises(ValueError, match="same number of seeds"):
         bootstrap(a, a + a)
+
+
+def test_clustered_interval_is_wider_when_tasks_of_a_cluster_agree():
+    # 50 clusters of 10 tasks each, all right or all wrong together: 50 independent draws, not 500
+    runs = [[1 if c % 2 else 0 for c in range(50) for _ in range(10)]]
+    clusters = [str(c) for c in range(50) for _ in range(10)]
+    lo, hi = bootstrap(runs)
+    clo, chi = bootstrap(runs, clusters=clusters)
+    assert clo < lo < 0.5 < hi < chi and (chi - clo) > 2.5 * (hi - lo)
+    assert bootstrap(runs, runs, clusters=clusters) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="cluster labels"):
+        bootstrap(runs, clusters=clusters[:-1])

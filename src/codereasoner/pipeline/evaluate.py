@@ -2,8 +2,8 @@
 
 Generation is the same for every model (batched greedy `generate`, `train.heldout`), and correctness is the
 one strict verifier. The result goes to a JSON file with the parameters it was computed under (the model,
-with the parameters of the stage that made it, the tasks, the token budget) and the per-task verdicts, so
-arms can be compared task by task (paired intervals). A rerun with the same parameters reads the file; with
+with the parameters of the stage that made it, the tasks, the token budget), the per-task verdicts and each
+task's skeleton (its cluster), so arms can be compared task by task with clustered, paired intervals. A rerun with the same parameters reads the file; with
 different ones (a retrained model, other tasks) it evaluates again.
 """
 
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from codereasoner.jsonl import write_atomic
 from codereasoner.outdir import plain
 from codereasoner.pipeline.common import digest, model_ref
-from codereasoner.pipeline.stats import wilson
+from codereasoner.pipeline.stats import bootstrap
 from codereasoner.records import Task
 
 if TYPE_CHECKING:
@@ -28,12 +28,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Held-out accuracy of one model: `correct[i]` is 1 when task i's greedy answer was right."""
+    """Held-out accuracy of one model: `correct[i]` is 1 when task i's greedy answer was right; `clusters[i]`
+    names task i's program skeleton (empty: every task is its own cluster)."""
 
     accuracy: float
     n: int
     ci95: tuple[float, float]
     correct: tuple[int, ...]
+    clusters: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, correct: Sequence[int], clusters: Sequence[str] = ()) -> Evaluation:
+        """The accuracy of `correct` with its clustered bootstrap interval."""
+        lo, hi = bootstrap([list(correct)], clusters=list(clusters) or None)
+        return cls(sum(correct) / len(correct), len(correct), (lo, hi), tuple(correct), tuple(clusters))
 
     def to_json(self) -> dict[str, Any]:
         return {"accuracy": self.accuracy, "ci95": list(self.ci95), "n": self.n}
@@ -51,14 +59,17 @@ def evaluate_stage(model: str | Path, tasks: Sequence[Task], cfg: TrainConfig, p
     if file.is_file():
         saved = json.loads(file.read_text(encoding="utf-8"))
         if saved.get("params") == params:
-            return Evaluation(saved["accuracy"], saved["n"], tuple(saved["ci95"]), tuple(saved["correct"]))
+            return Evaluation(saved["accuracy"], saved["n"], tuple(saved["ci95"]), tuple(saved["correct"]),
+                              tuple(saved.get("clusters", ())))
+    from codereasoner.programs import skeleton_key
     from codereasoner.train import runner
     from codereasoner.train.heldout import accuracy
 
     net, tok = runner.load(model, cfg)
     _, verdicts = accuracy(net, tok, tasks, executor=executor, max_new_tokens=budget)
-    correct = tuple(int(v.correct) for v in verdicts)
-    result = Evaluation(sum(correct) / len(correct), len(correct), wilson(sum(correct), len(correct)), correct)
-    write_atomic(file, json.dumps({"params": params, **result.to_json(), "correct": list(correct),
-                                   "task_ids": [t.id for t in tasks]}) + "\n")
+    keys: dict[str, str] = {}
+    clusters = [keys.get(t.code) or keys.setdefault(t.code, skeleton_key(t.code)[:12]) for t in tasks]
+    result = Evaluation.of([int(v.correct) for v in verdicts], clusters)
+    write_atomic(file, json.dumps({"params": params, **result.to_json(), "correct": list(result.correct),
+                                   "task_ids": [t.id for t in tasks], "clusters": clusters}) + "\n")
     return result

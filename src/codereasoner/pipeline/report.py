@@ -24,8 +24,8 @@ GOAL_POINTS = 2.0  # GRPO must beat the compute-matched SFT control by this much
 
 
 def difference(a: Evaluation, b: Evaluation) -> dict[str, Any]:
-    """a - b in accuracy points, with the paired bootstrap interval over the shared test tasks."""
-    lo, hi = bootstrap([a.correct], [b.correct])
+    """a - b in accuracy points, with the paired bootstrap interval over the shared test tasks' skeletons."""
+    lo, hi = bootstrap([a.correct], [b.correct], clusters=a.clusters or None)
     return {"points": round(100 * (a.accuracy - b.accuracy), 2), "ci95": [round(100 * lo, 2), round(100 * hi, 2)]}
 
 

@@ -42,13 +42,13 @@ def summarise(claim: Claim, results: Mapping[str, list[Evaluation]], out: Path,
     arms = {}
     for arm in claim.arms:
         runs = [list(e.correct) for e in results[arm.name]]
-        lo, hi = bootstrap(runs)
+        lo, hi = bootstrap(runs, clusters=list(results[arm.name][0].clusters) or None)
         arms[arm.name] = {"label": arm.label, "accuracy": round(mean(runs), 4),
                           "ci95": [round(lo, 4), round(hi, 4)],
                           "per_seed": [round(e.accuracy, 4) for e in results[arm.name]], **_timing(out, arm.name, seeds)}
     treated = [list(e.correct) for e in results[claim.treatment.name]]
     control = [list(e.correct) for e in results[claim.control.name]]
-    lo, hi = bootstrap(treated, control)
+    lo, hi = bootstrap(treated, control, clusters=list(results[claim.control.name][0].clusters) or None)
     diff = {"points": round(100 * (mean(treated) - mean(control)), 2),
             "ci95": [round(100 * lo, 2), round(100 * hi, 2)]}
     summary = {"paper": claim.paper, "statement": claim.statement, "control": claim.control.name,
