@@ -69,7 +69,7 @@ def test_a_micro_experiment_runs_every_claim_and_resumes(tmp_path):
 
     micro = ["tiny.hidden_size=32", "tiny.num_layers=1", "tiny.num_heads=2", "tiny.intermediate_size=64",
              "tiny.vocab_size=300", "sft.max_steps=2", "sft.batch_size=8", "grpo.max_steps=1",
-             "grpo.num_generations=2", "grpo.prompts_per_step=2", "grpo.max_completion_length=8",
+             "grpo.num_generations=2", "grpo.rollout_prompts=2", "grpo.update_prompts=2", "grpo.max_completion_length=8",
              "eval_max_new_tokens=8", "grpo.select_samples=0", "save_steps=2"]
     args = ["experiment", "-o", str(tmp_path), "--seeds", "0", "1", "--programs", "1500", "--test", "30",
             "--validation", "10", "--no-progress", *[x for m in micro for x in ("--set", f"train.{m}")]]

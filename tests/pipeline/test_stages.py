@@ -128,7 +128,8 @@ def test_quickstart_end_to_end_resumes_and_refuses_changed_settings(tmp_path):
     from codereasoner.cli.main import main
 
     out = tmp_path / "qs"
-    args = ["quickstart", "-o", str(out), "--threads", "1", "--programs", "1500", "--heldout", "60",
+    args = ["quickstart", "-o", str(out), "--threads", "2",  # 2: the control trains in a second process
+            "--programs", "1500", "--heldout", "60",
             "--validation", "30", "--no-progress", *[x for m in MICRO for x in ("--set", f"train.{m}")]]
     assert main(args) == 0
     report = json.loads((out / "report.json").read_text())

@@ -29,11 +29,12 @@ def digest(tasks: Sequence[Task]) -> str:
 
 
 def model_ref(path: str | Path) -> dict[str, str]:
-    """A model directory and, when a stage made it, the hash of that stage's parameters file."""
+    """A model made by a stage: the hash of that stage's parameters file (so an output directory can be moved
+    and still resume); any other model directory: its path."""
     p = Path(path)
     for marker in (p.parent / PARAMS_FILE, p / PARAMS_FILE):
         if marker.is_file():
-            return {"path": str(p), "made_by": hashlib.sha256(marker.read_bytes()).hexdigest()[:16]}
+            return {"made_by": hashlib.sha256(marker.read_bytes()).hexdigest()[:16], "name": p.name}
     return {"path": str(p)}
 
 
@@ -89,3 +90,11 @@ def section(obj: Any) -> Mapping[str, Any]:
     from codereasoner.config import to_dict
 
     return to_dict(obj)
+
+
+def load_info() -> str:
+    """The machine's load when a result was written (wall times on a shared machine are pessimistic)."""
+    import os
+
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} on {os.cpu_count()} CPUs"

@@ -3,8 +3,9 @@
 Generation is the same for every model (batched greedy `generate`, `train.heldout`), and correctness is the
 one strict verifier. The result goes to a JSON file with the parameters it was computed under (the model,
 with the parameters of the stage that made it, the tasks, the token budget), the per-task verdicts and each
-task's skeleton (its cluster), so arms can be compared task by task with clustered, paired intervals. A rerun with the same parameters reads the file; with
-different ones (a retrained model, other tasks) it evaluates again.
+task's skeleton (its cluster), so arms can be compared task by task (clustered, paired intervals). A rerun
+with the same parameters reads the file; with different ones (a retrained model, other tasks) it evaluates
+again.
 """
 
 from __future__ import annotations

@@ -5,19 +5,29 @@ data (tiny recipe) → split (test and validation programs unseen by skeleton) �
 - `grpo`: that SFT model, then GRPO for `train.grpo.max_steps` on the RL tasks;
 - `sft_matched`: the compute-matched control — SFT from the same tiny start model for as many optimizer
   steps as SFT + GRPO together, on the same data (the SFT and the RL tasks, with their answers).
-Each arm is scored greedily on the same test tasks (95 % intervals, paired differences); curves during
-training use the validation tasks only. Every stage resumes from what it wrote; OUT is locked for the run.
+All three start from one tiny model (OUT/model0, tokenizer trained on every training task). With two or more
+threads the control trains in a second process beside the SFT → GRPO chain (one core each). Each arm is
+scored greedily on the same test tasks (95 % intervals, paired differences); curves during training use the
+validation tasks only. Every stage resumes from what it wrote; OUT is locked for the run.
 Writes OUT/report.json, OUT/report.md and PNG plots (pipeline/report.py).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codereasoner.outdir import lock
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
+    from codereasoner.recipe import Recipe
+    from codereasoner.records import Task
 
 # Programs drawn: after deduplication and the skeleton split this leaves >= 500 test and 500 validation tasks
 # and enough SFT/RL tasks (measured: 12000 tiny programs -> 11800 tasks in 1759 skeletons).
@@ -30,6 +40,11 @@ class Clock:
     def __init__(self) -> None:
         self.stages: dict[str, dict[str, Any]] = {}
         self._wall, self._cpu = time.perf_counter(), time.process_time()
+        self.started = self._wall
+
+    def total(self) -> float:
+        """Wall seconds since the run started (stages that ran side by side counted once)."""
+        return round(time.perf_counter() - self.started, 1)
 
     def lap(self, name: str, **info: Any) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
@@ -48,7 +63,7 @@ def quickstart(out_dir: str | Path, recipe: str = "tiny", *, threads: int = 2, p
     from codereasoner.pipeline.evaluate import evaluate_stage
     from codereasoner.pipeline.grpo import grpo_stage
     from codereasoner.pipeline.report import write_quickstart_report
-    from codereasoner.pipeline.sft import sft_stage
+    from codereasoner.pipeline.sft import sft_stage, start_stage
     from codereasoner.pipeline.split import split_tasks, write_split
     from codereasoner.rationale.sft import read_tasks
     from codereasoner.recipe import load_recipe
@@ -69,24 +84,61 @@ def quickstart(out_dir: str | Path, recipe: str = "tiny", *, threads: int = 2, p
         clock.lap("data", programs=n_programs, tasks=summary.total_tasks, **split.counts())
         steps = {"sft": rec.train.sft.max_steps, "grpo": rec.train.sft.max_steps + rec.train.grpo.max_steps}
         steps["sft_matched"] = steps["grpo"]
-        common: dict[str, Any] = {"validation": split.validation, "overwrite": overwrite, "progress": progress}
+        common: dict[str, Any] = {"validation": split.validation, "overwrite": overwrite}
+        train = split.sft + split.rl
         with Executor(workers=1) as executor:
-            models = {"sft": sft_stage(split.sft, rec, out / "sft", executor=executor, **common)}
-            clock.lap("sft", steps=steps["sft"])
-            models["grpo"] = grpo_stage(models["sft"], split.rl, rec, out / "grpo", executor=executor, **common)
-            clock.lap("grpo", steps=rec.train.grpo.max_steps, reward=rec.rl_reward().name,
-                      note="includes RL-task selection")
-            start = out / "sft" / "model0"  # the same tiny start model (None: the recipe's checkpoint)
-            models["sft_matched"] = sft_stage(split.sft + split.rl, rec, out / "sft_matched", executor=executor,
-                                              start=start if start.is_dir() else None, steps=steps["sft_matched"],
-                                              **common)
-            clock.lap("sft_matched", steps=steps["sft_matched"])
+            start = start_stage(train, rec, out / "model0", executor=executor, overwrite=overwrite)
+            clock.lap("start_model", parameters=parameter_count(start))
+            # The control does not depend on the RL arm: with two threads it trains beside it, one core each.
+            parallel = threads >= 2
+            with ExitStack() as stack:
+                matched = None
+                if parallel:
+                    spawn = multiprocessing.get_context("spawn")
+                    pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=spawn))
+                    matched = pool.submit(matched_arm, train, rec, out / "sft_matched", start, steps["sft_matched"],
+                                          common)
+                set_threads(threads - 1 if parallel else threads)
+                models = {"sft": sft_stage(split.sft, rec, out / "sft", executor=executor, start=start,
+                                           progress=progress, **common)}
+                clock.lap("sft", steps=steps["sft"])
+                models["grpo"] = grpo_stage(models["sft"], split.rl, rec, out / "grpo", executor=executor,
+                                            progress=progress, **common)
+                clock.lap("grpo", steps=rec.train.grpo.max_steps, reward=rec.rl_reward().name,
+                          note="includes RL-task selection")
+                if matched is None:
+                    models["sft_matched"] = matched_arm(train, rec, out / "sft_matched", start, steps["sft_matched"],
+                                                        common, executor=executor, progress=progress)[0]
+                    clock.lap("sft_matched", steps=steps["sft_matched"])
+                else:
+                    models["sft_matched"], wall, cpu = matched.result()
+                    clock.lap("sft_matched", steps=steps["sft_matched"], note="trained beside sft and grpo")
+                    clock.stages["sft_matched"].update(seconds=wall, cpu_seconds=cpu)
             evals = {name: evaluate_stage(model, split.test, rec.train, out / name / "test.json",
                                           executor=executor) for name, model in models.items()}
             clock.lap("evaluate", tasks=len(split.test))
         return write_quickstart_report(out, rec, evals, models, steps, split, clock.stages,
                                        data={"programs": n_programs, "tasks": summary.total_tasks},
-                                       parameters=parameter_count(models["grpo"]))
+                                       parameters=parameter_count(models["grpo"]), seconds=clock.total())
+
+
+def matched_arm(tasks: Sequence[Task], rec: Recipe, out: Path, start: Path, steps: int, common: dict[str, Any],
+                executor: ExecutorLike | None = None, progress: bool = False) -> tuple[Path, float, float]:
+    """The compute-matched SFT control; in a process of its own (one thread) when `executor` is None.
+    Returns (final model, wall seconds, CPU seconds)."""
+    from codereasoner.execution import Executor
+    from codereasoner.pipeline.common import quiet_libraries
+    from codereasoner.pipeline.sft import sft_stage
+    from codereasoner.train.tiny import set_threads
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    with ExitStack() as stack:
+        if executor is None:
+            quiet_libraries(progress)
+            set_threads(1)
+            executor = stack.enter_context(Executor(workers=1))
+        final = sft_stage(tasks, rec, out, executor=executor, start=start, steps=steps, progress=progress, **common)
+    return final, round(time.perf_counter() - wall, 1), round(time.process_time() - cpu, 1)
 
 
 def parameter_count(model: Path) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from codereasoner.jsonl import write_atomic
-from codereasoner.pipeline.common import read_curve
+from codereasoner.pipeline.common import load_info, read_curve
 from codereasoner.pipeline.evaluate import Evaluation
 from codereasoner.pipeline.stats import METHOD, bootstrap
 
@@ -104,7 +104,7 @@ def quickstart_plots(out: Path, evals: Mapping[str, Evaluation], steps: Mapping[
 
 def write_quickstart_report(out: Path, rec: Any, evals: Mapping[str, Evaluation], models: Mapping[str, Path],
                             steps: Mapping[str, int], split: Any, stages: Mapping[str, Any],
-                            data: Mapping[str, Any], parameters: int) -> dict[str, Any]:
+                            data: Mapping[str, Any], parameters: int, seconds: float = 0.0) -> dict[str, Any]:
     """Write OUT/report.json, OUT/report.md and the plots; return the report."""
     from codereasoner.config import to_dict
 
@@ -123,8 +123,9 @@ def write_quickstart_report(out: Path, rec: Any, evals: Mapping[str, Evaluation]
         "model": {"parameters": parameters},
         "data": dict(data),
         "stages": dict(stages),
-        "seconds": round(sum(v["seconds"] for v in stages.values()), 1),
+        "seconds": seconds,  # this run's wall time (resumed stages take ~0)
         "cpu_seconds": round(sum(v["cpu_seconds"] for v in stages.values()), 1),
+        "machine": load_info(),
         "config": to_dict(rec.train),
         "decoding": "greedy",
         "verifier": "strict",
@@ -159,7 +160,9 @@ def quickstart_markdown(report: Mapping[str, Any]) -> str:
     lines += ["", f"Goal (GRPO ≥ compute-matched SFT + {goal['grpo_minus_sft_matched_points_at_least']:.0f} "
                   f"points): **{verdict}**. The control trains as many optimizer steps as SFT + GRPO, on the "
                   "same tasks (SFT and RL tasks, with their answers), from the same start model.",
-              "", f"Intervals: {report['intervals']}.", "", "## Stages", ""]
+              "", f"Intervals: {report['intervals']}.", "",
+              f"Wall time {report['seconds']:.0f} s, CPU time {report['cpu_seconds']:.0f} s ({report['machine']}).",
+              "", "## Stages", ""]
     for name, info in report["stages"].items():
         lines.append(f"- {name}: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     lines += ["", "Plots: " + ", ".join(f"[{p}]({p})" for p in report["plots"]), ""]

@@ -72,6 +72,23 @@ def _completions_hash(given: Sequence[Sample]) -> str:
     return hashlib.sha256("\n".join(s.completion for s in given).encode()).hexdigest()[:16]
 
 
+def start_stage(tasks: Sequence[Task], rec: Recipe, out_dir: str | Path, *,
+                executor: ExecutorLike | None = None, overwrite: bool = False) -> Path:
+    """The start model several arms share: the recipe's checkpoint, or the tiny model built in OUT with a
+    tokenizer trained on the SFT samples of `tasks` (every training task, so no arm meets unseen text)."""
+    from codereasoner.train import runner
+
+    if rec.train.model != "tiny":
+        return runner.init_model(rec.train, [], out_dir)
+    out = Path(out_dir)
+    cfg = rec.train
+    params = {"stage": "start", "seed": cfg.seed, "tiny": section(cfg.tiny), "tasks": digest(tasks),
+              "chains": cfg.sft.chains, "concise": cfg.sft.concise}
+    with claim(out, params, what="start model", owned=("*",), overwrite=overwrite):
+        made = samples(tasks, rec, out, executor)
+        return runner.init_model(cfg, [s.task.prompt + "\n" + s.completion for s in made], out)
+
+
 def sft_stage(tasks: Sequence[Task], rec: Recipe, out_dir: str | Path, *, executor: ExecutorLike | None = None,
               start: str | Path | None = None, steps: int | None = None, validation: Sequence[Task] = (),
               overwrite: bool = False, progress: bool = True, given: Sequence[Sample] | None = None) -> Path:

@@ -9,12 +9,12 @@ it lies below 0, "not shown" when it contains 0 (the miniature cannot tell the a
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codereasoner.jsonl import write_atomic
+from codereasoner.pipeline.common import load_info
 from codereasoner.pipeline.stats import METHOD, bootstrap, mean
 
 if TYPE_CHECKING:
@@ -45,10 +45,12 @@ def summarise(claim: Claim, results: Mapping[str, list[Evaluation]], out: Path,
         lo, hi = bootstrap(runs, clusters=list(results[arm.name][0].clusters) or None)
         arms[arm.name] = {"label": arm.label, "accuracy": round(mean(runs), 4),
                           "ci95": [round(lo, 4), round(hi, 4)],
-                          "per_seed": [round(e.accuracy, 4) for e in results[arm.name]], **_timing(out, arm.name, seeds)}
+                          "per_seed": [round(e.accuracy, 4) for e in results[arm.name]],
+                          **_timing(out, arm.name, seeds)}
     treated = [list(e.correct) for e in results[claim.treatment.name]]
     control = [list(e.correct) for e in results[claim.control.name]]
-    lo, hi = bootstrap(treated, control, clusters=list(results[claim.control.name][0].clusters) or None)
+    clusters = list(results[claim.control.name][0].clusters) or None
+    lo, hi = bootstrap(treated, control, clusters=clusters)
     diff = {"points": round(100 * (mean(treated) - mean(control)), 2),
             "ci95": [round(100 * lo, 2), round(100 * hi, 2)]}
     summary = {"paper": claim.paper, "statement": claim.statement, "control": claim.control.name,
@@ -79,12 +81,6 @@ def plot_claim(name: str, summary: Mapping[str, Any], path: Path) -> Path:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
-
-
-def load_info() -> str:
-    """The machine's load when the table was written (timings on a shared machine are pessimistic)."""
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} on {os.cpu_count()} CPUs"
 
 
 def write_results(out: Path, summaries: Mapping[str, Mapping[str, Any]], seeds: list[int],
