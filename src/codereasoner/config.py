@@ -191,3 +191,18 @@ def benchmarks_root() -> Path:
         return Path(env)
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache) / "codereasoner" / "benchmarks"
+
+
+CACHE_ENV = "CODEREASONER_CACHE"
+
+
+def cache_dir() -> Path:
+    """Where computed-once data lives (benchmark reference outputs): $CODEREASONER_CACHE, else
+    $XDG_CACHE_HOME/codereasoner, else ~/.cache/codereasoner."""
+    import os
+
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "codereasoner"

@@ -1,17 +1,16 @@
-"""ExecVerify stage II (code generation): run the unit tests in the executor; reward = pass rate + format bonus.
+"""ExecVerify stage II (code generation): the unit-test pass rate + format bonus, judged in the parent.
 
 Source: ExecVerify train/verl/verl/utils/reward_score/code_gen.py `compute_score_prime` over verl's
-prime_code scorer (docs/rewards.md): the solution is the text inside <answer>…</answer> (empty when the tags
-are missing), then the last ```python block of it (prime_code: split("```python")[-1].split("```")[0]);
-score = pass_rate·1.0 + 0.05 when both "<answer>" and "</answer>" appear. prime_code's pass rate: 1.0 when
-every test passes, else the fraction passed among the first 10 tests. The released code raises when
-nothing passes (`score` unbound; the reward manager then pays 0.0, format bonus lost); we return
-0.0 + 0.05·format instead, as the issue asks.
+prime_code scorer (docs/rewards.md; the judging itself: docs/scoring.md, "Code generation"): the solution
+is the text inside <answer>…</answer> (empty when the tags are missing), then the last ```python block of it
+(prime_code: split("```python")[-1].split("```")[0]); score = pass_rate·1.0 + 0.05 when both "<answer>" and
+"</answer>" appear. prime_code's pass rate: 1.0 when every test passes, else the fraction passed among the
+first 10 tests. The released code raises when nothing passes (`score` unbound; the reward manager then pays
+0.0, format bonus lost); we return 0.0 + 0.05·format instead.
 
-A `codegen` task: `question["tests"]` = assertion statements (HumanEval/MBPP style, run after the
-solution), or `question["inputs"]`/`["outputs"]` (APPS/PRIME style: stdin → stdout text, or, with
-`question["fn_name"]`, call-based: `fn_name(*inputs[i]) == outputs[i]`). This answer *is* code, so it
-only ever runs inside the executor.
+The answer *is* code: it runs only in the engine's untrusted mode, and its process returns values, never
+verdicts. `codetests.py` turns a task's tests into call jobs and decides each test here, so an object
+whose `__eq__` is always true, a look at the caller's frame, or patched builtins earn nothing.
 """
 
 from __future__ import annotations
@@ -20,14 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from codereasoner.records import Program, Run, RunStatus, Task, Verdict, VerdictStatus
+from codereasoner.records import Task, Verdict, VerdictStatus
 from codereasoner.rewards import REWARDS
 from codereasoner.rewards.config import RewardConfig
 from codereasoner.rewards.output import NO_REWARD
-from codereasoner.rewards.retry import run_checked
 
 if TYPE_CHECKING:
-    from codereasoner.execution import Executor
+    from codereasoner.execution import ExecutorLike
 
 PRIME_FIRST_TESTS = 10  # prime_code continuous mode scores only the first 10 tests when any fails
 
@@ -45,40 +43,6 @@ class Solution:
     code: str
 
 
-def _norm_lines(text: str) -> list[str]:
-    lines = [line.strip() for line in text.strip().splitlines()]
-    return [line for line in lines if line]
-
-
-def unit_test_programs(task: Task, code: str) -> list[Program]:
-    """One program per unit test of `task` with `code` as the solution."""
-    q = task.question
-    if isinstance(q.get("tests"), list):
-        return [Program(f"{task.id}#{k}", f"{code}\n\n{test}", "None") for k, test in enumerate(q["tests"])]
-    inputs, outputs = q.get("inputs"), q.get("outputs")
-    if not (isinstance(inputs, list) and isinstance(outputs, list) and len(inputs) == len(outputs)):
-        raise ValueError(f"task {task.id}: codegen needs question.tests or equal-length question.inputs/outputs")
-    fn = q.get("fn_name")
-    programs = []
-    for k, (inp, out) in enumerate(zip(inputs, outputs)):
-        if fn:
-            args = inp if isinstance(inp, list) else [inp]
-            check = (f"\n\n__out = {fn}(*{args!r})\nif isinstance(__out, tuple):\n    __out = list(__out)\n"
-                     f"assert __out == {out!r}\n")
-            programs.append(Program(f"{task.id}#{k}", code + check, "None"))
-        else:  # stdin/stdout: the solution runs as a script reading the given input
-            head = f"import io as __io, sys as __sys\n__sys.stdin = __io.StringIO({str(inp)!r})\n__name__ = '__main__'\n"
-            programs.append(Program(f"{task.id}#{k}", head + code, "None", meta={"expect_stdout": str(out)}))
-    return programs
-
-
-def _passed(program: Program, run: Run) -> bool:
-    if run.status is not RunStatus.OK:
-        return False
-    expected = program.meta.get("expect_stdout")
-    return expected is None or _norm_lines(run.stdout) == _norm_lines(str(expected))
-
-
 def pass_rate(results: Sequence[bool]) -> float:
     """prime_code's continuous score: 1.0 if all pass, else the rate over the first 10 tests."""
     if results and all(results):
@@ -87,43 +51,47 @@ def pass_rate(results: Sequence[bool]) -> float:
     return sum(head) / len(head) if head else 0.0
 
 
+def judge_solutions(tasks: Sequence[Task], codes: Sequence[str], executor: ExecutorLike) -> list[Verdict]:
+    """One verdict per (task, solution code): every test judged in the parent; `meta["pass_rate"]`.
+
+    A malformed task is `invalid`, an empty solution `unparsable`, an executor failure `sandbox_error`
+    (raised as SandboxError for `verify` to turn into per-item verdicts)."""
+    from codereasoner.rewards.codetests import BadTask, plan_for, record_references, run_plans
+
+    verdicts: list[Verdict | None] = [None] * len(tasks)
+    plans, owners = [], []
+    record_references(tasks, executor)
+    for i, (task, code) in enumerate(zip(tasks, codes)):
+        if not code.strip():
+            verdicts[i] = Verdict(task.id, False, VerdictStatus.UNPARSABLE, "no code in the answer",
+                                  meta={"pass_rate": 0.0})
+            continue
+        try:
+            plans.append(plan_for(task, code))
+            owners.append(i)
+        except (BadTask, KeyError, TypeError, SyntaxError) as e:
+            verdicts[i] = Verdict(task.id, False, VerdictStatus.INVALID, f"malformed codegen task: {e}")
+    for i, (passed, details, beside) in zip(owners, run_plans(plans, executor)):
+        rate = pass_rate(passed)
+        first_fail = next((d for ok, d in zip(passed, details) if not ok), "")
+        detail = f"{sum(passed)}/{len(passed)} tests passed" + (f"; {first_fail}" if first_fail else "")
+        meta: dict[str, Any] = {"pass_rate": rate}
+        if beside:
+            meta["in_candidate_process"] = True
+        verdicts[i] = Verdict(tasks[i].id, rate == 1.0 and bool(passed),
+                              VerdictStatus.CORRECT if rate == 1.0 and passed else VerdictStatus.WRONG, detail[:500],
+                              parts={f"test_{k}": ok for k, ok in enumerate(passed)}, meta=meta)
+    return [v for v in verdicts if v is not None]
+
+
 class CodeGenCheck:
     """The strict checker for `codegen` tasks (parse + check_batch, like a task kind)."""
 
     def parse(self, completion: str, task: Task) -> Solution:
         return Solution(extract_solution(completion))
 
-    def check_batch(self, items: Sequence[tuple[Task, Any]], executor: Executor) -> list[Verdict]:
-        verdicts: list[Verdict | None] = [None] * len(items)
-        programs: list[Program] = []
-        owners: list[int] = []
-        for i, (task, sol) in enumerate(items):
-            try:
-                tests = unit_test_programs(task, sol.code)
-            except ValueError as e:
-                verdicts[i] = Verdict(task.id, False, VerdictStatus.INVALID, str(e))
-                continue
-            if not tests:
-                verdicts[i] = Verdict(task.id, False, VerdictStatus.INVALID, "codegen task has no tests")
-                continue
-            if not sol.code.strip():
-                verdicts[i] = Verdict(task.id, False, VerdictStatus.UNPARSABLE, "no <answer> code",
-                                      parts={f"test_{k}": False for k in range(len(tests))},
-                                      meta={"pass_rate": 0.0})
-                continue
-            programs += tests
-            owners += [i] * len(tests)
-        runs = run_checked(executor, programs)
-        results: dict[int, list[bool]] = {}
-        for i, program, run in zip(owners, programs, runs):
-            results.setdefault(i, []).append(_passed(program, run))
-        for i, passed in results.items():
-            task = items[i][0]
-            rate = pass_rate(passed)
-            status = VerdictStatus.CORRECT if rate == 1.0 else VerdictStatus.WRONG
-            verdicts[i] = Verdict(task.id, rate == 1.0, status, f"{sum(passed)}/{len(passed)} tests passed",
-                                  parts={f"test_{k}": ok for k, ok in enumerate(passed)}, meta={"pass_rate": rate})
-        return [v for v in verdicts if v is not None]
+    def check_batch(self, items: Sequence[tuple[Task, Any]], executor: ExecutorLike) -> list[Verdict]:
+        return judge_solutions([t for t, _ in items], [s.code for _, s in items], executor)
 
 
 @REWARDS.register("codegen")

@@ -77,6 +77,11 @@ class _DefaultExecutor:
 
         return default_executor().run(programs, **kwargs)
 
+    def run_calls(self, jobs: Any, **kwargs: Any) -> Any:
+        from codereasoner.execution import default_executor
+
+        return default_executor().run_calls(jobs, **kwargs)
+
     @property
     def limits(self) -> Any:
         from codereasoner.execution import default_executor

