@@ -8,10 +8,13 @@ evalplus's oracles and input conversions); `-m slow` sweeps every problem of the
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
+from codereasoner.evaluation.benchmarks.codegen import FILES
 from codereasoner.records import Generation
 
 COUNTS = {"humaneval": 164, "humaneval_plus": 164, "mbpp": 500, "mbpp_sanitized": 257, "mbpp_plus": 378}
@@ -141,13 +144,21 @@ def test_hacks_score_zero_in_evaluation(codegen_dir, executor, hack, variant, id
     assert report.metrics["pass@1"] == 0.0, [(v.id, v.detail) for v in report.verdicts if v.correct]
 
 
-@pytest.mark.xfail(strict=True, reason="needs the engine's Landlock read restriction (docs/engine.md, pending)")
-def test_the_gold_solution_on_disk_cannot_be_read(codegen_dir, executor):
+@pytest.mark.parametrize(("variant", "tid"), [("humaneval", "HumanEval/0"), ("mbpp", "Mbpp/11"),
+                                             ("humaneval_plus", "HumanEval/2"), ("mbpp_plus", "Mbpp/139")])
+def test_the_gold_solution_on_disk_cannot_be_read(codegen_dir, executor, variant, tid):
+    """A completion that loads the gold solution from the benchmark file scores 0 (Landlock hides it);
+    control: the same code, run where the file is readable, defines the gold solution."""
     bench = BENCHMARKS.get("codegen")()
-    (task,) = [t for t in bench.load(codegen_dir, task="humaneval") if t.id == "HumanEval/0"]
-    path = codegen_dir / "humaneval" / "HumanEval.jsonl.gz"
-    steal = (f"import gzip, json\nfor _row in map(json.loads, gzip.open({str(path)!r}, 'rt')):\n"
-             f"    if _row['task_id'] == {task.id!r}:\n        exec(_row['prompt'] + _row['canonical_solution'])\n")
+    (task,) = [t for t in bench.load(codegen_dir, task=variant) if t.id == tid]
+    path = codegen_dir / FILES[variant]
+    steal = (f"import gzip, json\n_open = gzip.open if {str(path)!r}.endswith('.gz') else open\n"
+             f"for _row in map(json.loads, _open({str(path)!r}, 'rt')):\n"
+             f"    if str(_row.get('task_id')) in ({tid!r}, {tid.split('/')[1]!r}):\n"
+             "        exec(_row.get('prompt', '') + _row.get('canonical_solution', '') if 'canonical_solution' in _row "
+             "else _row['code'])\n        break\n")
+    ep = task.question.get("entry_point") or re.findall(r"^def (\w+)", task.answer, re.M)[-1]
+    assert _in_own_process(steal + f"\nassert callable({ep})\n")
     assert score(bench, [task], [steal], executor).metrics["pass@1"] == 0.0
 
 
@@ -187,3 +198,7 @@ def test_reference_outputs_are_computed_once_and_cached(codegen_dir, executor, t
     assert (len(first.jobs), len(again.jobs)) == (6, 3)
     cache.write_bytes(b"not gzip")  # a broken cache is recomputed, never trusted
     assert bench.score(tasks, gens, executor=CountingExecutor(executor)).metrics["pass@1"] == 100.0
+
+
+def _in_own_process(program: str) -> bool:
+    return subprocess.run([sys.executable, "-c", program], capture_output=True, timeout=60).returncode == 0

@@ -9,6 +9,7 @@ the hacks do work when the test runs in the candidate's own process (what the ju
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -141,16 +142,40 @@ def test_hacks_earn_nothing_but_the_format_bonus(executor, hack):
         assert verdict.status is VerdictStatus.WRONG
 
 
-@pytest.mark.xfail(strict=True, reason="needs the engine's Landlock read restriction (docs/engine.md, pending): "
-                   "today a candidate can read files outside its sandbox")
-def test_reading_files_on_disk_earns_nothing(executor, tmp_path):
-    """The candidate cannot read the data it is judged against (Landlock), whatever path it guesses."""
-    secret = tmp_path / "expected.txt"
-    secret.write_text("3\n7\n7\n")
-    code = (f"import itertools\n_lines = open({str(secret)!r}).read().split()\n_it = itertools.cycle(_lines)\n"
-            "def add(a, b):\n    return int(next(_it))\nprint(next(_it))\n")
-    verdicts, scores = rewards([ASSERTS, STDIN], [code, code], executor)
-    assert scores == pytest.approx([0.05, 0.05]), [v.detail for v in verdicts]
+SECRETS = {  # what a file on disk (benchmark data, a cache, a data set) could tell the candidate
+    "asserts": {"(1, 2)": 3, "(5, 5)": 10, "(-1, 1)": 0},
+    "floats": {"(1.0,)": 0.5, "(3.0,)": 1.5},
+    "calls": {"('hello',)": 2, "('xyz',)": 0, "('aaa',)": 3},
+    "stdin": {"1 2\n": 3, "3 4\n": 7, "10 -3\n": 7},
+}
+READ_ANSWERS = """
+import json
+_answers = json.load(open({path!r}))
+def {name}(*args):
+    return _answers[repr(args)]
+"""
+READ_STDIN_ANSWER = "import json, sys\nprint(json.load(open({path!r}))[sys.stdin.read()])\n"
+
+
+@pytest.mark.parametrize("tid", list(SECRETS))
+def test_reading_the_answers_from_disk_earns_nothing(executor, tmp_path, tid):
+    """The candidate cannot read the data it is judged against (the engine's Landlock read rules): the same
+    code earns full marks once it runs in a process of its own, where the file is readable."""
+    path = tmp_path / "expected.json"
+    path.write_text(json.dumps(SECRETS[tid]))
+    template = READ_STDIN_ANSWER if tid == "stdin" else READ_ANSWERS
+    code = template.format(path=str(path), name=NAMES.get(tid, "main"))
+    verdicts, scores = rewards([TASKS[tid]], [code], executor)
+    assert scores == pytest.approx([0.05]), verdicts[0].detail
+    assert verdicts[0].status is VerdictStatus.WRONG
+    if tid == "stdin":  # control: outside the sandbox the file answers every input
+        for stdin, out in SECRETS[tid].items():
+            run = subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True, text=True, timeout=60)
+            assert run.stdout == f"{out}\n"
+    else:
+        name = NAMES[tid]
+        checks = "".join(f"assert {name}(*{args}) == {out!r}\n" for args, out in SECRETS[tid].items())
+        assert _in_own_process(code + "\n" + checks)
 
 
 def _in_own_process(program: str) -> bool:
