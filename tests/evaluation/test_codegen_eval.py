@@ -15,7 +15,7 @@ import pytest
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
 from codereasoner.evaluation.benchmarks.codegen import FILES
-from codereasoner.records import Generation
+from codereasoner.records import Generation, Task
 
 COUNTS = {"humaneval": 164, "humaneval_plus": 164, "mbpp": 500, "mbpp_sanitized": 257, "mbpp_plus": 378}
 SAMPLES = {
@@ -202,3 +202,21 @@ def test_reference_outputs_are_computed_once_and_cached(codegen_dir, executor, t
 
 def _in_own_process(program: str) -> bool:
     return subprocess.run([sys.executable, "-c", program], capture_output=True, timeout=60).returncode == 0
+
+
+def _toy(tid: str) -> Task:
+    prompt = "def inc(x):\n    \"\"\"x + 1\"\"\"\n"
+    return Task(tid, "codegen", "", "", {"prompt": prompt, "entry_point": "inc", "helpers": prompt, "timeout_s": 3.0,
+                                         "tests": ["def check(candidate):\n    assert candidate(1) == 2\n"]},
+                prompt + "    return x + 1\n", meta={"benchmark": "codegen", "variant": "humaneval"})
+
+
+def test_an_item_without_answers_fails(executor, tmp_path, monkeypatch):
+    """pass@k of an empty answer list would be 1.0: an item nobody answered must count as failed."""
+    monkeypatch.setenv("CODEREASONER_CACHE", str(tmp_path))
+    bench = BENCHMARKS.get("codegen")()
+    tasks = [_toy("Toy/0"), _toy("Toy/1")]
+    report = bench.score(tasks, [Generation("Toy/0", ("    return x + 1\n",)), Generation("Toy/1", ())], executor=executor)
+    assert report.metrics["pass@1"] == 50.0 and report.meta["scored"]["Toy/1"] == [False]
+    empty = bench.score(tasks[1:], [Generation("Toy/1", ())], executor=executor)
+    assert empty.metrics["pass@1"] == 0.0

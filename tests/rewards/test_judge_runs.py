@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from codereasoner.execution import values
+from codereasoner.records import CallResult, CallRun, RunStatus
 from codereasoner.rewards.judge import Job, SandboxError, run_jobs
 
 
@@ -78,3 +80,42 @@ def test_an_executor_failure_is_a_sandbox_error():
 
     with pytest.raises(SandboxError, match="no processes left"):
         run_jobs(Broken(), [Job("x = 1", calls=("x",))])
+
+
+
+class Scripted:
+    """An executor answering each run_calls round with the next scripted (status, results, error) of its
+    one job, as records.CallRun describes them."""
+
+    def __init__(self, *rounds):
+        self.rounds, self.jobs = list(rounds), []
+
+    def run_calls(self, jobs, **kwargs):
+        self.jobs.append(list(jobs))
+        status, results, error = self.rounds.pop(0)
+        return [CallRun(jobs[0].id, status, results, error)]
+
+
+def _ok(value):
+    return CallResult(RunStatus.OK, values.encode(value))
+
+
+def test_resume_follows_the_engines_call_run_semantics():
+    stopped = (RunStatus.TIMEOUT, (_ok(1), CallResult(RunStatus.TIMEOUT, error="t")), "t")  # finished + interrupted
+    fake = Scripted(stopped, (RunStatus.OK, (_ok(3), _ok(4)), None))
+    (got,) = run_jobs(fake, [Job("", calls=("a", "b", "c", "d"), resume=True, base_values=False)])
+    assert [g.ok for g in got] == [True, False, True, True] and [g.value for g in got] == [1, None, 3, 4]
+    assert fake.jobs[1][0].calls == ("c", "d")  # the interrupted call is not run again; the rest get a process
+    (got,) = run_jobs(Scripted(stopped), [Job("", calls=("a", "b", "c", "d"), base_values=False)])
+    assert [g.ok for g in got] == [True, False, False, False] and "not run" in got[3].error  # no resume
+
+
+def test_code_that_fails_itself_is_not_resumed_and_a_lone_crash_is_retried_once():
+    fake = Scripted((RunStatus.ERROR, (), "ZeroDivisionError"))
+    (got,) = run_jobs(fake, [Job("1/0", calls=("a", "b"), resume=True)])
+    assert [g.ok for g in got] == [False, False] and "ZeroDivisionError" in got[0].error and len(fake.jobs) == 1
+    crashed = (RunStatus.CRASHED, (CallResult(RunStatus.CRASHED),), "died")
+    (got,) = run_jobs(Scripted(crashed, (RunStatus.OK, (_ok(1), _ok(2)), None)), [Job("", calls=("a", "b"))])
+    assert [g.value for g in got] == [1, 2]  # a flaky sandbox is not the candidate's fault
+    (got,) = run_jobs(Scripted(crashed, crashed), [Job("", calls=("a", "b"))])
+    assert [g.ok for g in got] == [False, False]  # a death that repeats is the program's doing

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
-from codereasoner.evaluation.benchmarks.base import Benchmark, by_id, pass_at_k_metrics
+from codereasoner.evaluation.benchmarks.base import Benchmark, by_id, pass_at_k_metrics, per_item
 from codereasoner.records import Generation, Report, Task, Verdict, VerdictStatus
 
 FILES = {
@@ -189,12 +189,11 @@ class CodeGen(Benchmark):
                 verdicts = [Verdict(t.id, False, VerdictStatus.SANDBOX_ERROR, str(e)) for t in flat_t]
         lists: dict[str, list[bool]] = {}
         base_lists: dict[str, list[bool]] = {}
-        out, at = [], 0
-        for t, gs in zip(tasks, answers):
-            mine = verdicts[at : at + len(gs)]
-            at += len(gs)
-            lists[t.id] = [v.correct for v in mine]
-            base_lists[t.id] = [bool(v.parts.get("base")) for v in mine]
+        out = []
+        for t, _, mine in per_item(tasks, answers, verdicts):
+            # an item without answers fails (pass@k of an empty list would count it as solved)
+            lists[t.id] = [v.correct for v in mine] or [False]
+            base_lists[t.id] = [bool(v.parts.get("base")) for v in mine] or [False]
             out += [Verdict(f"{t.id}#{j}", v.correct, v.status, v.detail, v.parts, dict(v.meta))
                     for j, v in enumerate(mine)]
         n_max = max((len(gs) for gs in answers), default=0)
