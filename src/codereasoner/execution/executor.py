@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
+import marshal
 import os
 import sys
 import threading
@@ -216,7 +216,7 @@ def _limits_json(limits: ExecLimits) -> dict:
 
 def _program_spec(program: Program, trace: bool, limits: ExecLimits, shared: dict) -> Spec:
     body = {"kind": "program", "code": program.code, "call": program.call, "trace": trace, "limits": shared}
-    return Spec(json.dumps(body).encode(), [limits.timeout_s], _frame_limit(limits, 1, trace))
+    return Spec(marshal.dumps(body), [limits.timeout_s], _frame_limit(limits, 1, trace))
 
 
 def _call_spec(job: CallJob, limits: ExecLimits, shared: dict) -> Spec:
@@ -224,7 +224,7 @@ def _call_spec(job: CallJob, limits: ExecLimits, shared: dict) -> Spec:
     body = {"kind": "calls", "code": job.code, "calls": list(job.calls), "stdins": list(job.stdins),
             "timeout_s": timeout, "limits": shared}
     parts = 1 + len(job.stdins or job.calls)
-    return Spec(json.dumps(body).encode(), [timeout] * parts, _frame_limit(limits, parts, False))
+    return Spec(marshal.dumps(body), [timeout] * parts, _frame_limit(limits, parts, False))
 
 
 def _frame_limit(limits: ExecLimits, parts: int, trace: bool) -> int:

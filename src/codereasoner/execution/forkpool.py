@@ -14,9 +14,10 @@ before dispatch or by its socket closing, and replaced.
 
 from __future__ import annotations
 
+import array
 import math
 import os
-import selectors
+import select
 import socket
 import struct
 import sys
@@ -35,6 +36,7 @@ HANDSHAKE_S = 20.0
 KILL_WAIT_S = 5.0  # after a KILL, how long a server has to report the child reaped before it is replaced
 SPAWN_RETRIES = 3
 PIPELINE = 2  # tasks per server at once: the running one and the next, so the server never waits for us
+PIPE_BYTES = 65_536  # what a new pipe holds (Linux): a task this small is written at once, without waiting
 
 
 @dataclass
@@ -78,10 +80,15 @@ class _Slot:
         self.start_deadline = math.inf
         self.flights: deque[_Flight] = deque()  # the running task first, then the one queued at the server
         self.failures = 0
+        self.sock: socket.socket | None = None  # the server's socket, for sending commands
 
     @property
     def deadline(self) -> float:
-        return min([self.start_deadline, *(f.deadline for f in self.flights)])
+        soonest = self.start_deadline
+        for flight in self.flights:
+            if flight.deadline < soonest:
+                soonest = flight.deadline
+        return soonest
 
 
 class ForkPool:
@@ -92,7 +99,9 @@ class ForkPool:
         self.memory_mb, self.namespaces, self.hash_seed, self.packages = memory_mb, namespaces, hash_seed, packages
         self._spawn = spawn  # runs isolation.spawn on the Executor's long-lived spawner thread
         self.slots = [_Slot() for _ in range(workers)]
-        self.selector = selectors.DefaultSelector()
+        self.poller = select.epoll()
+        self.watched: dict[int, tuple] = {}  # fd -> (kind, slot, flight) for the poller
+        self.stale: set[int] = set()  # fds unregistered while handling one batch of events: skip theirs
         self.applied: list[str] = []
         self.python = ""
         self.spawned = 0
@@ -116,7 +125,7 @@ class ForkPool:
             return
         slot.server, slot.state, slot.start_deadline = server, "starting", time.monotonic() + HANDSHAKE_S
         self.spawned += 1
-        self.selector.register(server.read_fd, selectors.EVENT_READ, ("server", slot, None))
+        self._register(server.read_fd, select.EPOLLIN, ("server", slot, None))
 
     def _retire(self, slot: _Slot, job: tuple | None = None) -> None:
         """Kill the slot's server; its running task ends `crashed`, a task queued behind it goes back."""
@@ -131,20 +140,29 @@ class ForkPool:
                 self._finish(flight, job)
         if slot.server is not None:
             self._unregister(slot.server.read_fd)
+            if slot.sock is not None:
+                slot.sock.detach()  # the fd is the WorkerProcess's, closed by kill()
             slot.server.kill()
+        slot.sock = None
         slot.server, slot.state, slot.start_deadline = None, "down", math.inf
 
     def close(self) -> None:
         for slot in self.slots:
             self._retire(slot)
             slot.state = "dead"
-        self.selector.close()
+        self.poller.close()
+
+    def _register(self, fd: int, events: int, data: tuple) -> None:
+        self.poller.register(fd, events)
+        self.watched[fd] = data
 
     def _unregister(self, fd: int) -> None:
-        try:
-            self.selector.unregister(fd)
-        except (KeyError, ValueError):
-            pass
+        self.stale.add(fd)  # a later event of this batch is about the closed fd, not one reusing its number
+        if self.watched.pop(fd, None) is not None:
+            try:
+                self.poller.unregister(fd)
+            except (OSError, ValueError):
+                pass
 
     # ------------------------------------------------------------------ the loop
     def execute(self, specs: list[Spec]) -> Iterator[tuple[int, Ending]]:
@@ -178,15 +196,20 @@ class ForkPool:
                     while queue:
                         finished.append((queue.popleft(), Ending([], ("crashed", "no sandbox process could be started"))))
                     return
-            deadline = min((s.deadline for s in self.slots), default=math.inf)
-            wait = 1.0 if deadline == math.inf else max(0.0, deadline - now)
-            for key, events in self.selector.select(wait):
-                kind, slot, flight = key.data
+            deadlines = [s.deadline for s in self.slots]
+            soonest = min(deadlines, default=math.inf)
+            wait = 1.0 if soonest == math.inf else max(0.0, soonest - now)
+            self.stale.clear()
+            for fd, _ in self.poller.poll(wait):
+                data = self.watched.get(fd)
+                if data is None or fd in self.stale:  # closed by an event handled just before
+                    continue
+                kind, slot, flight = data
                 if kind == "server":
                     self._from_server(slot, job)
-                elif kind == "result" and key.fd == flight.result_fd:
+                elif kind == "result" and fd == flight.result_fd:
                     self._from_child(slot, flight, job)
-                elif kind == "task" and key.fd == flight.task_fd:
+                elif kind == "task" and fd == flight.task_fd:
                     self._flush(slot, flight)
             now = time.monotonic()
             for slot in self.slots:
@@ -216,13 +239,14 @@ class ForkPool:
         finally:
             os.close(task_r)
             os.close(result_w)
-        os.set_blocking(task_w, False)
-        os.set_blocking(result_r, False)
+        # result_r stays blocking: it is read only when the poller says it is readable
         flight = _Flight(index, spec, task_w, result_r, memoryview(spec.body), math.inf)
         slot.flights.append(flight)
         if len(slot.flights) == 1:
             self._begin(flight)
-        self.selector.register(result_r, selectors.EVENT_READ, ("result", slot, flight))
+        self._register(result_r, select.EPOLLIN, ("result", slot, flight))
+        if len(spec.body) > PIPE_BYTES:  # more than the pipe holds: written as the child reads
+            os.set_blocking(task_w, False)
         self._flush(slot, flight, first=True)
 
     def _begin(self, flight: _Flight) -> None:
@@ -237,7 +261,7 @@ class ForkPool:
                 flight.out = flight.out[os.write(flight.task_fd, flight.out):]
         except BlockingIOError:
             if first:
-                self.selector.register(flight.task_fd, selectors.EVENT_WRITE, ("task", slot, flight))
+                self._register(flight.task_fd, select.EPOLLOUT, ("task", slot, flight))
             return
         except OSError:  # the child is gone before reading its task: its report says why
             flight.out = memoryview(b"")
@@ -248,7 +272,7 @@ class ForkPool:
 
     def _from_child(self, slot: _Slot, flight: _Flight, job: tuple | None) -> None:
         try:
-            data = os.read(flight.result_fd, 1 << 20)
+            data = os.read(flight.result_fd, PIPE_BYTES)
         except OSError:
             data = b""
         if not data:
@@ -380,8 +404,9 @@ class ForkPool:
 def _send(slot: _Slot, message: bytes, fds: list[int] = ()) -> None:  # type: ignore[assignment]
     """Send one command to the slot's server (with fds by SCM_RIGHTS); the fd stays the WorkerProcess's."""
     assert slot.server is not None
-    sock = socket.socket(fileno=slot.server.read_fd)
-    try:
-        socket.send_fds(sock, [message], list(fds))
-    finally:
-        sock.detach()
+    if slot.sock is None:
+        slot.sock = socket.socket(fileno=slot.server.read_fd)
+    if fds:
+        slot.sock.sendmsg([message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+    else:
+        slot.sock.send(message)

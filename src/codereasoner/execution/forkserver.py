@@ -1,6 +1,6 @@
 """Execution stage, inside the sandbox: the fork server of one worker slot, and the one-shot task child.
 
-Started by isolation.py as `python -s -S forkserver.py SOCK WORKDIR MEMORY_MB SECCOMP_PY NS SITES_JSON
+Started by isolation.py as `python -s -S forkserver.py SOCK WORKDIR MEMORY_MB SECCOMP_JSON NS SITES_JSON
 PACKAGES` in its own namespaces. It imports and hardens once (harden.py), then serves the parent over a
 SOCK_SEQPACKET socket and never runs a task's code itself. A server started with PACKAGES=1 serves only
 `packages=True` tasks: site-packages (read-only) is on its sys.path and in its Landlock layer.
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import gc
 import json
+import marshal
 import os
-import random
 import select
 import signal
 import socket
@@ -40,9 +40,14 @@ PACKAGES_PRELOAD = ("numpy", "pandas")  # what LiveCodeBench's prefix imports
 
 
 def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept together
-    sock_fd, workdir, memory_mb, seccomp_py = int(argv[1]), argv[2], int(argv[3]), argv[4]
+    sock_fd, workdir, memory_mb, filters_path = int(argv[1]), argv[2], int(argv[3]), argv[4]
     namespaces, sites, packages = argv[5] == "1", [tuple(pair) for pair in json.loads(argv[6])], argv[7] == "1"
     here = os.path.dirname(os.path.abspath(__file__))
+    register, os.register_at_fork = os.register_at_fork, _no_register
+    try:  # no reseeding from urandom in every child (~45 copied pages); the child seeds it itself
+        import random
+    finally:
+        os.register_at_fork = register
     sys.path.insert(0, here)
     import harden
     import kernel  # noqa: F401 - imported here so that it can be hidden below
@@ -69,9 +74,10 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
             except Exception:  # not installed, or broken: a task that imports it finds out itself
                 pass
 
-    applied, sandbox = harden.harden(workdir, memory_mb, seccomp_py, (sock_fd,), namespaces, "server", sites,
+    applied, sandbox = harden.harden(workdir, memory_mb, filters_path, (sock_fd,), namespaces, "server", sites,
                                      packages, preload_packages if packages else None)
-    runner = runner_mod.Runner(tracer, values)
+    runner, frames = runner_mod.Runner(tracer, values), runner_mod.FrameWriter()
+    _warm(runner, frames)
     hello = {"ready": 1, "pid": os.getpid(), "applied": applied, "python": "%d.%d" % sys.version_info[:2]}
     sock.send(json.dumps(hello).encode())
     gc.collect()
@@ -94,13 +100,39 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            _child(task_fd, result_fd, sandbox, runner, harden, runner_mod.frame_writer)
+            _child(task_fd, result_fd, sandbox, runner, frames, random.seed)
         os.close(task_fd)
         os.close(result_fd)
         killed = _wait(sock, pid, index, start + budget, pending)
         _, status = os.waitpid(pid, 0)
         _clear(workdir)
         sock.send(REPORT.pack(index, status, time.monotonic() - start, killed))
+
+
+# The server's own program, run once before it serves (never a task's code): CPython sets up some state
+# lazily on first use — `compile()` builds ~100 AST classes, ~2.5 ms — and a child that did it for itself
+# would pay for it on every task. Done here, the children inherit it ready.
+WARM_CODE = "def f(x, *a, **k):\n    return [str(x), {x: (x, 1.5)}, x == 1, len(a), sorted(k)]\n"
+WARM_LIMITS = {"timeout_s": 5.0, "max_steps": 1000, "max_repr": 200, "max_output_bytes": 1024,
+               "max_result_bytes": 10_000, "max_trace_bytes": 10_000, "max_trace_cells": 1000}
+
+
+def _no_register(**_: object) -> None:
+    """Stands in for os.register_at_fork while `random` is imported."""
+
+
+def _warm(runner, frames) -> None:  # noqa: ANN001
+    r, frames.fd = os.pipe()
+    try:
+        for trace in (False, True):
+            frames.send(runner.program(WARM_CODE, "f(1, 2, k=3)", trace, WARM_LIMITS))
+            os.read(r, 1 << 16)
+        runner.calls(WARM_CODE, ["f('a')"], [], 5.0, WARM_LIMITS, frames.send)
+        os.read(r, 1 << 16)
+        marshal.loads(marshal.dumps({"kind": "program", "code": WARM_CODE, "limits": WARM_LIMITS}))
+    finally:
+        os.close(r)
+        os.close(frames.fd)
 
 
 def _wait(sock: socket.socket, pid: int, index: int, deadline: float, pending: deque) -> bool:
@@ -153,27 +185,30 @@ def _clear(workdir: str) -> None:
                     pass
 
 
-def _child(task_fd: int, result_fd: int, sandbox, runner, harden, writer) -> None:  # noqa: ANN001
+def _child(task_fd: int, result_fd: int, sandbox, runner, frames, seed) -> None:  # noqa: ANN001
     """The forked child: sandbox, read the task, run it, answer, exit. Never returns."""
     try:
-        harden.close_except((task_fd, result_fd))
+        low, high = sorted((task_fd, result_fd))
+        os.closerange(3, low)  # the server's socket, and the pipes of tasks queued behind this one
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, 1 << 16)
         if not sandbox.apply():
             os._exit(3)  # no sandbox, no task: the parent reports the task as crashed
-        random.seed(0)  # the random module reseeds from urandom after a fork; every task starts the same
+        seed(0)  # every task starts from the same random state
         chunks = []
         while True:
-            chunk = os.read(task_fd, 1 << 20)
+            chunk = os.read(task_fd, 1 << 16)
             if not chunk:
                 break
             chunks.append(chunk)
         os.close(task_fd)
-        task = json.loads(b"".join(chunks))
-        send = writer(result_fd)
+        task = marshal.loads(chunks[0] if len(chunks) == 1 else b"".join(chunks))  # the parent wrote it
+        frames.fd = result_fd
         lim = task["limits"]
         if task["kind"] == "program":
-            send(runner.program(task["code"], task["call"], task["trace"], lim))
+            frames.send(runner.program(task["code"], task["call"], task["trace"], lim))
         else:
-            runner.calls(task["code"], task["calls"], task["stdins"], task["timeout_s"], lim, send)
+            runner.calls(task["code"], task["calls"], task["stdins"], task["timeout_s"], lim, frames.send)
     except BaseException:
         pass
     os._exit(0)

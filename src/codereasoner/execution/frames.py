@@ -27,10 +27,13 @@ def _no_constants(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_no_constants)
+
+
 def loads(body: bytes) -> object | None:
     """A frame's JSON, or None when it is not valid JSON (too deep, NaN, bad UTF-8, a huge number...)."""
     try:
-        return json.loads(body, parse_constant=_no_constants)
+        return _DECODER.decode(body.decode("utf-8"))
     except (ValueError, RecursionError, MemoryError):
         return None
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import glob
-import importlib.util
+import json
 import os
 import sys
 
@@ -57,20 +57,19 @@ class ChildSandbox:
         return self.load is None or self.load()
 
 
-def harden(workdir: str, memory_mb: int, seccomp_py: str, keep: tuple[int, ...], namespaces: bool,
+def harden(workdir: str, memory_mb: int, filters_path: str, keep: tuple[int, ...], namespaces: bool,
            role: str = "task", sites: list[tuple[str, str]] = (), packages: bool = False,
            after_mount=None) -> tuple[list[str], ChildSandbox | None]:  # noqa: ANN001
     """Apply everything above; returns what was applied (failures as 'FAILED …') and, for a fork server,
-    the children's sandbox. `sites` pairs each site-packages dir with its private read-only mount point;
-    `packages` makes those readable (a fork server for `packages=True` tasks); `after_mount(site_paths)`
+    the children's sandbox. `filters_path` is the JSON file of seccomp filters the parent compiled
+    (isolation.seccomp_filters); `sites` pairs each site-packages dir with its private read-only mount
+    point; `packages` makes those readable (a fork server for `packages=True` tasks); `after_mount(site_paths)`
     runs once they are mounted, before any limit (to import packages from where tasks will see them)."""
     libc = ctypes.CDLL(None, use_errno=True)
     applied: list[str] = []
-    try:  # first: finding libseccomp runs ldconfig (Landlock forbids it), pyseccomp is in the hidden site-packages
-        sc = _load_pyseccomp(seccomp_py)
-    except Exception as e:  # libseccomp missing: the parent reports weaker isolation
-        sc = None
-        applied.append(f"FAILED seccomp ({type(e).__name__}: {e})")
+    filters = _read_filters(filters_path)  # before Landlock: the file is outside what we may read after it
+    if "error" in filters:
+        applied.append(f"FAILED seccomp ({filters['error']})")
     tmpfs, site_paths = _mount(libc, workdir, sites, namespaces, applied)
     if after_mount is not None:
         after_mount(site_paths)
@@ -103,16 +102,14 @@ def harden(workdir: str, memory_mb: int, seccomp_py: str, keep: tuple[int, ...],
     if not namespaces:
         applied.append("site-packages readable (no mount namespace to hide it)")
 
-    bpf = b""
-    if sc is not None:
-        try:
-            if role == "server":
-                bpf = kernel.export(kernel.child_layer(sc))
-            kernel.allowlist(sc, role, writable).load()
+    child = b""
+    if "error" not in filters:
+        if kernel.load_bpf(filters[f"{role}-{'w' if writable else 'r'}"]):
             applied.append("seccomp")
-        except Exception as e:  # the kernel refused
-            applied.append(f"FAILED seccomp ({type(e).__name__}: {e})")
-    return applied, ChildSandbox(bpf) if role == "server" else None
+            child = filters["child"] if role == "server" else b""
+        else:
+            applied.append("FAILED seccomp (the kernel refused the filter)")
+    return applied, ChildSandbox(child) if role == "server" else None
 
 
 def _mount(libc: ctypes.CDLL, workdir: str, sites: list[tuple[str, str]], namespaces: bool,
@@ -190,10 +187,13 @@ def close_except(keep: tuple[int, ...]) -> None:
     os.closerange(low, 1 << 16)
 
 
-def _load_pyseccomp(path: str):  # noqa: ANN202
-    if not path:
-        raise RuntimeError("pyseccomp not found")
-    spec = importlib.util.spec_from_file_location("pyseccomp", path)
-    sc = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(sc)  # type: ignore[union-attr]
-    return sc
+def _read_filters(path: str) -> dict:
+    """{name: BPF bytes} from the parent's JSON of hex strings, or {"error": why}."""
+    try:
+        with open(path, encoding="ascii") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        return {"error": f"no seccomp filters ({type(e).__name__})"}
+    if "error" in data:
+        return {"error": str(data["error"])}
+    return {name: bytes.fromhex(blob) for name, blob in data.items()}

@@ -57,9 +57,7 @@ readable and files cannot be written at all. cgroups are not used (v1 only on th
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
-import importlib.util
 import json
 import os
 import shutil
@@ -125,12 +123,23 @@ def namespaces_available() -> bool:
 
 
 @functools.cache
-def seccomp_binding() -> str:
-    """Path of the pyseccomp module file when it and libseccomp are present, else ""."""
-    spec = importlib.util.find_spec("pyseccomp")
-    if spec is None or not spec.origin or not ctypes.util.find_library("seccomp"):
-        return ""
-    return spec.origin
+def seccomp_filters() -> str:
+    """The seccomp filters every sandbox loads, compiled here once with libseccomp (pyseccomp) as JSON
+    {name: BPF hex}: "task-w"/"task-r" and "server-w"/"server-r" (with or without a writable work dir)
+    and "child" (the layer a fork server's child adds). Sandboxes load them with one prctl each and never
+    import libseccomp, which keeps the fork servers small (fewer mappings to copy per fork). {"error": why}
+    when libseccomp is missing."""
+    try:
+        import pyseccomp as sc
+
+        from codereasoner.execution import kernel
+
+        filters = {f"{role}-{'w' if writable else 'r'}": kernel.export(kernel.allowlist(sc, role, writable)).hex()
+                   for role in ("task", "server") for writable in (True, False)}
+        filters["child"] = kernel.export(kernel.child_layer(sc)).hex()
+    except Exception as e:  # no pyseccomp or no libseccomp: the sandboxes report weaker isolation
+        filters = {"error": f"{type(e).__name__}: {e}"}
+    return json.dumps(filters)
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -174,6 +183,9 @@ def spawn(memory_mb: int, namespaces: bool, hash_seed: int = 0, role: str = "wor
     base = tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")  # work dir + site mount points
     workdir = os.path.join(base, "work")
     os.mkdir(workdir)
+    filters = os.path.join(base, "seccomp.json")
+    with open(filters, "w", encoding="ascii") as f:
+        f.write(seccomp_filters())
     sites = []
     for i, site in enumerate(site_dirs()):
         os.mkdir(os.path.join(base, f"site{i}"))
@@ -182,14 +194,14 @@ def spawn(memory_mb: int, namespaces: bool, hash_seed: int = 0, role: str = "wor
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         fds = [child_end.detach()]
         ours = [parent_end.detach()]
-        cmd = [sys.executable, "-s", "-S", str(FORKSERVER), str(fds[0]), workdir, str(memory_mb), seccomp_binding(),
+        cmd = [sys.executable, "-s", "-S", str(FORKSERVER), str(fds[0]), workdir, str(memory_mb), filters,
                str(int(namespaces)), json.dumps(sites), str(int(packages))]
     else:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         fds, ours = [to_worker_r, from_worker_w], [from_worker_r, to_worker_w]
         cmd = [sys.executable, "-s", "-S", str(WORKER), str(to_worker_r), str(from_worker_w), workdir,
-               str(memory_mb), seccomp_binding(), str(int(namespaces)), json.dumps(sites)]
+               str(memory_mb), filters, str(int(namespaces)), json.dumps(sites)]
     if namespaces:
         cmd = [shutil.which("unshare") or "unshare", *NAMESPACES, *cmd]
     try:

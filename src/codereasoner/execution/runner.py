@@ -16,6 +16,8 @@ signals) is killed by the parent's wall-clock deadline, twice the limit plus a g
 from __future__ import annotations
 
 import builtins
+import ctypes
+import functools
 import io
 import json
 import os
@@ -107,18 +109,53 @@ def describe(e: BaseException) -> str:
     return text[:2000].encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def frame_writer(fd: int):  # noqa: ANN201
-    """A function sending one frame (4-byte length + ASCII JSON) on `fd`."""
-    dumps, pack, write = json.JSONEncoder(ensure_ascii=True, check_circular=False).encode, struct.pack, os.write
-    size = len
+class FrameWriter:
+    """Sends frames (4-byte length + ASCII JSON) on `fd`; built once in a fork server, used by its children
+    (each sets `fd` to its own result pipe), so no child builds an encoder."""
 
-    def send(obj: dict) -> None:
-        data = dumps(obj).encode("ascii")
-        view = memoryview(pack(">I", size(data)) + data)
+    def __init__(self, fd: int = -1) -> None:
+        self.fd = fd
+        self.dumps = json.JSONEncoder(ensure_ascii=True, check_circular=False).encode
+        self.pack, self.write = struct.Struct(">I").pack, os.write
+
+    def send(self, obj: dict) -> None:
+        data = self.dumps(obj).encode("ascii")
+        view = memoryview(self.pack(len(data)) + data)
         while view:
-            view = view[write(fd, view):]
+            view = view[self.write(self.fd, view):]
 
-    return send
+
+_TAG_OFFSET = 3 * ctypes.sizeof(ctypes.c_ssize_t)  # CPython 3.11 PyDictObject: refcnt, type, ma_used, ma_version_tag
+
+
+def dict_version_tags(dicts: list[dict]) -> list[ctypes.c_uint64]:
+    """ctypes views of each dict's `ma_version_tag`; any change to a dict gives it a new, larger tag."""
+    return [ctypes.c_uint64.from_address(id(d) + _TAG_OFFSET) for d in dicts]
+
+
+def tag_reader(dicts: list[dict]):  # noqa: ANN202
+    """A function returning the tuple of all the dicts' version tags in one C call.
+
+    One memoryview spans the dicts' addresses and an itemgetter picks the tags: ~4x faster than reading
+    570 ctypes values one by one (160 us -> 40 us per task under load, measured here).
+    """
+    import operator
+
+    probe: dict = {}
+    before = dict_version_tags([probe])[0].value
+    probe[0] = 0
+    if dict_version_tags([probe])[0].value == before:  # no version tags on this CPython: compare contents
+        return lambda: tuple(tuple(map(id, d.values())) + tuple(d) for d in dicts)
+    addresses = [id(d) + _TAG_OFFSET for d in dicts]
+    low = min(addresses)
+    try:
+        span = (ctypes.c_uint64 * ((max(addresses) - low) // 8 + 1)).from_address(low)
+        view = memoryview(span).cast("B").cast("Q")
+        getter = operator.itemgetter(*[(a - low) // 8 for a in addresses])
+        return functools.partial(getter, view)
+    except (OverflowError, ValueError, MemoryError, TypeError):  # an address span too wide for one view
+        tags = dict_version_tags(dicts)
+        return lambda: tuple(t.value for t in tags)
 
 
 def _exit_builtin(code: object = None) -> None:
@@ -134,9 +171,13 @@ class Runner:
         self.encode, self.TooLarge = values_mod.encode, values_mod.TooLarge
         self.stdout, self.stderr = Capture(), Capture()
         self.armed = False
-        self.builtins = dict(builtins.__dict__)  # put back after each part: what runs next uses them
         # -S leaves out site's exit()/quit(), which competitive-programming scripts call
         builtins.exit = builtins.quit = _exit_builtin  # type: ignore[attr-defined]
+        self.builtins = dict(builtins.__dict__)  # put back after each part: what runs next uses them
+        # Read by version tag: comparing the dicts would touch every builtin's reference count, and in a
+        # forked child each touched page is a copy-on-write fault (~60 per task, measured here).
+        self.builtins_version = tag_reader([builtins.__dict__])
+        self.builtins_version0 = self.builtins_version()
         signal.signal(signal.SIGPROF, self._on_alarm)
 
     def _on_alarm(self, signum, frame) -> None:  # noqa: ANN001
@@ -155,8 +196,9 @@ class Runner:
         self.armed = False
         signal.setitimer(signal.ITIMER_PROF, 0)
         sys.settrace(None)
-        if builtins.__dict__ != self.builtins:  # a program replaced some: reporting its result needs them
+        if self.builtins_version() != self.builtins_version0:  # a program replaced some: reporting needs them
             builtins.__dict__.update(self.builtins)
+            self.builtins_version0 = self.builtins_version()
 
     def _ended(self, out: dict, e: BaseException | None, lim: dict, timeout: float) -> dict:
         """Fill status and error of `out` from how the part ended (`e` None: it returned)."""

@@ -1,6 +1,6 @@
 """Execution stage, trusted mode, the child side: the only code that runs inside a persistent worker.
 
-Started by isolation.py as `python -s -S worker.py RFD WFD WORKDIR MEMORY_MB SECCOMP_PY NS SITES_JSON` (no
+Started by isolation.py as `python -s -S worker.py RFD WFD WORKDIR MEMORY_MB SECCOMP_JSON NS SITES_JSON` (no
 site: nothing from site-packages is importable by programs; not -I/-E, which would ignore PYTHONHASHSEED=0).
 It hardens itself once (harden.py, kernel.py; isolation.py says what that guarantees, and what trusted
 mode does not), then reads batches of tasks from RFD and answers one frame per task on WFD. Besides this
@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import builtins
 import contextvars
-import ctypes
-import functools
 import gc
 import json
 import os
@@ -38,39 +36,6 @@ class _Invalid(Exception):
 
 class _Unrepresentable(Exception):
     """repr() of the call's value raised."""
-
-
-_TAG_OFFSET = 3 * ctypes.sizeof(ctypes.c_ssize_t)  # CPython 3.11 PyDictObject: refcnt, type, ma_used, ma_version_tag
-
-
-def _dict_version_tags(dicts: list[dict]) -> list[ctypes.c_uint64]:
-    """ctypes views of each dict's `ma_version_tag`; any change to a dict gives it a new, larger tag."""
-    return [ctypes.c_uint64.from_address(id(d) + _TAG_OFFSET) for d in dicts]
-
-
-def _tag_reader(dicts: list[dict]):  # noqa: ANN202
-    """A function returning the tuple of all the dicts' version tags in one C call.
-
-    One memoryview spans the dicts' addresses and an itemgetter picks the tags: ~4x faster than reading
-    570 ctypes values one by one (160 us -> 40 us per task under load, measured here).
-    """
-    import operator
-
-    probe: dict = {}
-    before = _dict_version_tags([probe])[0].value
-    probe[0] = 0
-    if _dict_version_tags([probe])[0].value == before:  # no version tags on this CPython: compare contents
-        return lambda: tuple(tuple(map(id, d.values())) + tuple(d) for d in dicts)
-    addresses = [id(d) + _TAG_OFFSET for d in dicts]
-    low = min(addresses)
-    try:
-        span = (ctypes.c_uint64 * ((max(addresses) - low) // 8 + 1)).from_address(low)
-        view = memoryview(span).cast("B").cast("Q")
-        getter = operator.itemgetter(*[(a - low) // 8 for a in addresses])
-        return functools.partial(getter, view)
-    except (OverflowError, ValueError, MemoryError, TypeError):  # an address span too wide for one view
-        tags = _dict_version_tags(dicts)
-        return lambda: tuple(t.value for t in tags)
 
 
 def _watched_dicts() -> list[dict]:
@@ -105,7 +70,7 @@ def _module_level_dicts(watched: list[dict]) -> list[dict]:
 
 
 def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so nothing leaks to globals
-    rfd, wfd, workdir, memory_mb, seccomp_py = int(argv[1]), int(argv[2]), argv[3], int(argv[4]), argv[5]
+    rfd, wfd, workdir, memory_mb, filters_path = int(argv[1]), int(argv[2]), argv[3], int(argv[4]), argv[5]
     namespaces = argv[6] == "1"
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
@@ -126,7 +91,7 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
     sys.modules["__main__"] = types.ModuleType("__main__")  # `import __main__` must not reach this loop
 
     sites = [tuple(pair) for pair in json.loads(argv[7])]
-    applied, _ = harden.harden(workdir, memory_mb, seccomp_py, (rfd, wfd), namespaces, "task", sites)
+    applied, _ = harden.harden(workdir, memory_mb, filters_path, (rfd, wfd), namespaces, "task", sites)
     writable = any("writes: a private tmpfs" in a for a in applied)
     listdir = os.listdir
 
@@ -169,15 +134,15 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
 
     watched_dicts = _watched_dicts()
     snapshots = [dict(d) for d in watched_dicts]  # for the rare slow path: what exactly changed?
-    version = _tag_reader(watched_dicts)
+    version = runner.tag_reader(watched_dicts)
     tags0 = version()
-    module_tag = _dict_version_tags([modules])[0]
+    module_tag = runner.dict_version_tags([modules])[0]
     modules_tag0 = module_tag.value
     modules0 = dict(modules)
     # Caches and registries kept in module-level dicts (re._cache, copyreg tables, ...) may legitimately
     # change; they are put back as they were after each task, so nothing planted there reaches the next.
     kept = _module_level_dicts(watched_dicts)
-    kept_version = _tag_reader(kept)
+    kept_version = runner.tag_reader(kept)
     kept_tags0, kept_snapshots = kept_version(), [dict(d) for d in kept]
     # Lists that steer imports and warnings: compared after each task (a changed one replaces the worker).
     import warnings
