@@ -36,7 +36,8 @@ HANDSHAKE_S = 20.0
 KILL_WAIT_S = 5.0  # after a KILL, how long a server has to report the child reaped before it is replaced
 SPAWN_RETRIES = 3
 PIPELINE = 2  # tasks per server at once: the running one and the next, so the server never waits for us
-PIPE_BYTES = 65_536  # what a new pipe holds (Linux): a task this small is written at once, without waiting
+PIPE_BYTES = 65_536  # what a new pipe holds (Linux): the most one read returns
+SMALL_TASK = 4096  # a pipe holds at least one page: a task this small is written at once, never waiting
 
 
 @dataclass
@@ -245,7 +246,7 @@ class ForkPool:
         if len(slot.flights) == 1:
             self._begin(flight)
         self._register(result_r, select.EPOLLIN, ("result", slot, flight))
-        if len(spec.body) > PIPE_BYTES:  # more than the pipe holds: written as the child reads
+        if len(spec.body) > SMALL_TASK:  # may be more than the pipe holds: written as the child reads
             os.set_blocking(task_w, False)
         self._flush(slot, flight, first=True)
 

@@ -84,6 +84,8 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
     gc.freeze()  # the children's collections never touch the server's objects: fewer copied pages
 
     pending: deque = deque()  # RUNs that arrived while a child ran (the parent keeps one queued per slot)
+    poller = select.poll()  # the parent's socket, and while a child runs its pidfd
+    poller.register(sock_fd, select.POLLIN)
     while True:
         if pending:
             message, fds = pending.popleft()
@@ -103,7 +105,7 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
             _child(task_fd, result_fd, sandbox, runner, frames, random.seed)
         os.close(task_fd)
         os.close(result_fd)
-        killed = _wait(sock, pid, index, start + budget, pending)
+        killed = _wait(sock, poller, pid, index, start + budget, pending)
         _, status = os.waitpid(pid, 0)
         _clear(workdir)
         sock.send(REPORT.pack(index, status, time.monotonic() - start, killed))
@@ -135,13 +137,11 @@ def _warm(runner, frames) -> None:  # noqa: ANN001
         os.close(frames.fd)
 
 
-def _wait(sock: socket.socket, pid: int, index: int, deadline: float, pending: deque) -> bool:
+def _wait(sock: socket.socket, poller: select.poll, pid: int, index: int, deadline: float, pending: deque) -> bool:
     """Wait for the child to end; kill it at the deadline or when the parent says so (a RUN that comes
     meanwhile waits in `pending`). True if killed here."""
     pidfd = os.pidfd_open(pid)
-    poller = select.poll()
     poller.register(pidfd, select.POLLIN)
-    poller.register(sock.fileno(), select.POLLIN)
     killed = False
     try:
         while True:
@@ -162,6 +162,7 @@ def _wait(sock: socket.socket, pid: int, index: int, deadline: float, pending: d
                 elif command == KILL and which == index:
                     os.kill(pid, signal.SIGKILL)
     finally:
+        poller.unregister(pidfd)
         os.close(pidfd)
 
 
