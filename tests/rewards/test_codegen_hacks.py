@@ -31,15 +31,20 @@ STDIN = Task("stdin", "codegen", "", "", {"inputs": ["1 2\n", "3 4\n", "10 -3\n"
 REPLAYED = Task("replayed", "codegen", "", "", {"tests": [
     "def check(candidate):\n    import random\n    for _ in range(5):\n        s = ''.join(random.choice('abc') for _ in range(6))\n"
     "        assert candidate(s[::-1]) == s\n"], "entry_point": "rev"}, "def rev(s):\n    return s[::-1]")
+UNREFERENCED = Task("unreferenced", "codegen", "", "", {"tests": [  # an RL task without a reference solution
+    "def check(candidate):\n    import random\n    for _ in range(5):\n        s = ''.join(random.choice('abc') for _ in range(6))\n"
+    "        assert candidate(s[::-1]) == s\n", "for i in range(3):\n    assert rev(str(i) * 6) == str(i) * 6\n"],
+    "entry_point": "rev"}, None)
 HONEST = {
     "asserts": "def add(a, b):\n    return a + b",
     "floats": "def half(x):\n    return x / 2",
     "calls": "def count(s):\n    return sum(c in 'aeiou' for c in s)",
     "stdin": "a, b = map(int, input().split())\nprint(a + b)",
     "replayed": "def rev(s):\n    return s[::-1]",
+    "unreferenced": "def rev(s):\n    return s[::-1]",
 }
-TASKS = {t.id: t for t in (ASSERTS, FLOATS, CALLS, STDIN, REPLAYED)}
-NAMES = {"asserts": "add", "floats": "half", "calls": "count", "replayed": "rev"}
+TASKS = {t.id: t for t in (ASSERTS, FLOATS, CALLS, STDIN, REPLAYED, UNREFERENCED)}
+NAMES = {"asserts": "add", "floats": "half", "calls": "count", "replayed": "rev", "unreferenced": "rev"}
 
 ALWAYS_EQUAL = """
 class Anything(int):
@@ -189,3 +194,39 @@ def test_control_the_hacks_pass_a_test_run_in_the_candidates_process(hack):
     code = hack.format(name="half")
     test = textwrap.dedent(FLOATS.question["tests"][0]) + "\ncheck(half)\n"
     assert _in_own_process(code + "\n" + test)
+
+
+LOCAL_HELPER = Task("local_helper", "codegen", "", "", {"tests": [  # no entry point, no reference
+    "def twice(x):\n    return x * 2\nfor i in range(4):\n    assert add(twice(i), i) == 3 * i\n"]}, None)
+FORGE = """
+import sys
+class Anything(str):  # the recording run passes whatever the candidate returns there
+    def __eq__(self, other):
+        return True
+    __hash__ = str.__hash__
+def {name}(*args):
+    calls = sys._getframe(1).f_locals.get('__calls')  # the recorder's list of argument tuples
+    if isinstance(calls, list):
+        {forge}
+    return Anything({value!r})
+"""
+FORGED_RECORDINGS = {  # a task without a reference records its calls with the candidate: it may lie
+    "no_calls": "calls.clear()",
+    "other_calls": "calls[:] = [({value!r},)] * len(calls)",  # calls whose answer the candidate knows
+}
+
+
+def test_a_test_without_reference_is_replayed_with_its_own_helpers(executor):
+    verdicts, scores = rewards([LOCAL_HELPER] * 3, ["def add(a, b):\n    return a + b",
+                                                    ALWAYS_EQUAL.format(name="add"), FRAME.format(name="add")], executor)
+    assert scores == pytest.approx([1.05, 0.05, 0.05]), [v.detail for v in verdicts]
+
+
+@pytest.mark.parametrize("forge", list(FORGED_RECORDINGS))
+def test_a_forged_recording_fails_the_replay(executor, forge):
+    """The recording run holds candidate code, so its argument list may be forged (no calls; calls whose
+    answers the candidate knows); the replay, in a process without candidate code, checks every call."""
+    code = FORGE.format(name="rev", forge=FORGED_RECORDINGS[forge].format(value="aaaaaa"), value="aaaaaa")
+    verdicts, scores = rewards([UNREFERENCED], [code], executor)
+    assert scores == pytest.approx([0.05]), verdicts[0].detail
+    assert verdicts[0].status is VerdictStatus.WRONG

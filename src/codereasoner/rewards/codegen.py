@@ -56,28 +56,27 @@ def judge_solutions(tasks: Sequence[Task], codes: Sequence[str], executor: Execu
 
     A malformed task is `invalid`, an empty solution `unparsable`, an executor failure `sandbox_error`
     (raised as SandboxError for `verify` to turn into per-item verdicts)."""
-    from codereasoner.rewards.codetests import BadTask, plan_for, record_references, run_plans
+    from codereasoner.rewards.codetests import BadTask, plan_for, record_candidates, record_references, run_plans
 
     verdicts: list[Verdict | None] = [None] * len(tasks)
     plans, owners = [], []
     record_references(tasks, executor)
+    recorded = record_candidates(tasks, codes, executor)
     for i, (task, code) in enumerate(zip(tasks, codes)):
         if not code.strip():
             verdicts[i] = Verdict(task.id, False, VerdictStatus.UNPARSABLE, "no code in the answer",
                                   meta={"pass_rate": 0.0})
             continue
         try:
-            plans.append(plan_for(task, code))
+            plans.append(plan_for(task, code, recorded[i]))
             owners.append(i)
         except (BadTask, KeyError, TypeError, SyntaxError) as e:
             verdicts[i] = Verdict(task.id, False, VerdictStatus.INVALID, f"malformed codegen task: {e}")
-    for i, (passed, details, beside) in zip(owners, run_plans(plans, executor)):
+    for i, (passed, details) in zip(owners, run_plans(plans, executor)):
         rate = pass_rate(passed)
         first_fail = next((d for ok, d in zip(passed, details) if not ok), "")
         detail = f"{sum(passed)}/{len(passed)} tests passed" + (f"; {first_fail}" if first_fail else "")
         meta: dict[str, Any] = {"pass_rate": rate}
-        if beside:
-            meta["in_candidate_process"] = True
         verdicts[i] = Verdict(tasks[i].id, rate == 1.0 and bool(passed),
                               VerdictStatus.CORRECT if rate == 1.0 and passed else VerdictStatus.WRONG, detail[:500],
                               parts={f"test_{k}": ok for k, ok in enumerate(passed)}, meta=meta)

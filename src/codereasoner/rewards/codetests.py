@@ -1,12 +1,15 @@
 """Rewards stage: a code-generation task's tests as jobs for the candidate's process and decisions here.
 
-`judge_code(tasks, codes, executor)` returns, per (task, solution code), one bool per test. The test
-forms a `codegen` task's `question` may hold (docs/scoring.md, "Code generation"):
+`plan_for(task, code)` gives the jobs and decisions for one solution, `run_plans` runs and decides them
+(one bool per test). The test forms a `codegen` task's `question` may hold (docs/scoring.md, "Code
+generation"):
 
 - `tests`: assertion blocks (HumanEval `check`, MBPP asserts; each block is one test). Plain comparisons
   are split by `asserts.plain_asserts`: the candidate evaluates the calls, the parent the rest. Other
-  blocks are replayed (`harness.py`) when the task has a reference solution in `answer`; without one
-  they run in the candidate's process and the verdict says so (`meta["in_candidate_process"]`).
+  blocks are replayed (`harness.py`): their calls are recorded once with the reference solution in
+  `answer` (`record_references`) or, for a task without one, with the candidate itself in a process of
+  its own (`record_candidates`; the clean replay checks every recorded call, so a forged recording
+  fails). No test ever runs in the candidate's process.
   Optional: `entry_point`, `prefix` (code the official harness puts before the solution, e.g. MBPP's
   `test_imports`), `setup` (code it runs after, MBPP's `test_setup_code`), `helpers` (benchmark code a
   replay needs, HumanEval's prompt).
@@ -20,20 +23,22 @@ forms a `codegen` task's `question` may hold (docs/scoring.md, "Code generation"
 from __future__ import annotations
 
 import ast
+import builtins
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from codereasoner.records import Task
 from codereasoner.rewards import harness
-from codereasoner.rewards.asserts import SAFE_CALLS, PlainAssert, defined_names, plain_asserts
+from codereasoner.rewards.asserts import PlainAssert, defined_names, plain_asserts
 from codereasoner.rewards.judge import Got, Job, run_jobs
 from codereasoner.rewards.rules import (prime_call_args, prime_call_expected, prime_call_match,
                                         prime_stdout_match)
 from codereasoner.tasks.answers import literal_source, parse_literal, same_value
 
 DEFAULT_TIMEOUT_S = 5.0
+REFERENCE_RECORD_S = 60.0  # recording a reference's calls happens once per (reference, test) and is cached
 # prime_code runs every solution after these imports (and a raised recursion limit); solutions that use
 # `gcd` or `deque` without importing them pass there, so they pass here.
 _PRIME_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
@@ -58,7 +63,6 @@ class Plan:
     jobs: list[Job] = field(default_factory=list)
     tests: list[Decide] = field(default_factory=list)
     replays: dict[int, tuple[str, str, str, int, list[tuple]]] = field(default_factory=dict)  # test → replay
-    in_candidate: bool = False
 
 
 def _timeout(task: Task) -> float:
@@ -69,11 +73,13 @@ def _timeout(task: Task) -> float:
 
 
 def _called_names(test: str, own: frozenset[str]) -> list[str]:
-    """The functions under test a test calls: the reference's own names, else any name that is not a builtin."""
+    """The functions under test a test calls: the reference's own names, else any name that is neither a
+    builtin nor defined by the test itself."""
+    local = defined_names(test) | {"check"} | frozenset(vars(builtins))
     names: list[str] = []
     for node in ast.walk(ast.parse(test)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in names:
-            if node.func.id in own or (not own and node.func.id not in SAFE_CALLS and node.func.id != "check"):
+            if node.func.id in own or (not own and node.func.id not in local):
                 names.append(node.func.id)
     return names
 
@@ -82,15 +88,20 @@ def _key(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _assert_plan(task: Task, code: str, plan: Plan) -> None:
+def _reference(task: Task) -> str | None:
+    return task.answer if isinstance(task.answer, str) and task.answer.strip() else None
+
+
+def _assert_plan(task: Task, code: str, plan: Plan, recorded_here: Mapping[str, list[tuple] | str]) -> None:
     q = task.question
     tests = q["tests"]
     if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
         raise BadTask("question.tests must be a list of strings")
     entry = q.get("entry_point") or None
     program = f"{q.get('prefix') or ''}\n{code}\n{q.get('setup') or ''}"
-    reference = task.answer if isinstance(task.answer, str) and task.answer.strip() else None
+    reference = _reference(task)
     own = defined_names(reference) if reference else frozenset()
+    recordings, recorder = (_records, reference) if reference else (recorded_here, code)
     plan.jobs.append(Job(program))  # job 0: every candidate call; its calls are filled in below
     calls: list[str] = []
     for block in tests:
@@ -101,17 +112,23 @@ def _assert_plan(task: Task, code: str, plan: Plan) -> None:
             continue
         runnable = f"{block}\ncheck({entry})" if entry and "def check(" in block else block
         names = [entry] if entry else _called_names(block, own)
-        recorded = _records.get(_key(reference, runnable, names[0])) if reference and len(names) == 1 else None
-        if isinstance(recorded, list):
+        recorded = recordings.get(_key(recorder, runnable, names[0])) if len(names) == 1 else None
+        try:
+            made = harness.candidate_calls(names[0], recorded) if isinstance(recorded, list) else None
+        except ValueError:  # a recorded argument with no literal form
+            made, recorded = None, "a recorded argument has no literal form"
+        if made is not None and isinstance(recorded, list):
             plan.replays[len(plan.tests)] = (str(q.get("helpers") or ""), runnable, names[0], len(calls), recorded)
             plan.tests.append(_fixed(False, "not replayed"))
-            calls += harness.candidate_calls(names[0], recorded)
+            calls += made
         elif isinstance(recorded, str):
-            plan.tests.append(_fixed(False, f"the reference fails this test: {recorded}"))
-        else:  # no reference to record with: the block runs beside the candidate
-            plan.in_candidate = True
-            plan.jobs.append(Job(f"{program}\n{runnable}", calls=("None",), timeout_s=_timeout(task)))
-            plan.tests.append(_per_call(_returned, None, job=len(plan.jobs) - 1))
+            whose = "the reference fails this test" if reference else "recording this test's calls failed"
+            plan.tests.append(_fixed(False, f"{whose}: {recorded}"))
+        elif len(names) != 1:
+            plan.tests.append(_fixed(False, f"this test calls {len(names)} functions under test ({', '.join(names)}):"
+                                            " it cannot be replayed, and it never runs beside the candidate"))
+        else:
+            plan.tests.append(_fixed(False, "this test's calls were not recorded"))
     limits = q.get("limits_s")
     if isinstance(limits, list) and len(limits) == len(calls) and all(isinstance(x, (int, float)) for x in limits):
         # per-call limits measured on the reference (evaluation: evalplus's time rule)
@@ -134,10 +151,6 @@ def _per_call(rule: Callable[[Any, Any], bool], expected: Any, *, stdout: bool =
         got = results[job][call]
         return got.ok and rule(got.stdout if stdout else got.value, expected), got.error
     return decide
-
-
-def _returned(value: Any, expected: Any) -> bool:
-    return True
 
 
 def _plain_decider(first: int, plain: tuple[PlainAssert, ...]) -> Decide:
@@ -192,12 +205,13 @@ def _calls_plan(task: Task, code: str, plan: Plan) -> None:
         plan.tests.append(_per_call(same_value, want, call=k))
 
 
-def plan_for(task: Task, code: str) -> Plan:
-    """The jobs and decisions for one solution (raises BadTask for a malformed task)."""
+def plan_for(task: Task, code: str, recorded: Mapping[str, list[tuple] | str] | None = None) -> Plan:
+    """The jobs and decisions for one solution (raises BadTask for a malformed task); `recorded`: what
+    `record_candidates` gave for this solution, if its task has no reference."""
     plan = Plan()
     q = task.question
     if "tests" in q:
-        _assert_plan(task, code, plan)
+        _assert_plan(task, code, plan, recorded or {})
     elif "fn_name" in q or "inputs" in q:
         _io_plan(task, code, plan)
     elif "calls" in q:
@@ -207,43 +221,74 @@ def plan_for(task: Task, code: str) -> Plan:
     return plan
 
 
+def _to_record(task: Task, solution: str, own: frozenset[str], timeout_s: float
+               ) -> dict[str, tuple[str, str, str, float]]:
+    """The test blocks of `task` that are replayed, keyed by (solution, test, name): (program, test, name,
+    limit). A malformed task gives none (`plan_for` reports it)."""
+    q = task.question
+    if not isinstance(q, dict) or not isinstance(q.get("tests"), list):
+        return {}
+    entry = q.get("entry_point") or None
+    if entry is not None and not isinstance(entry, str):
+        return {}
+    wanted = {}
+    for block in q["tests"]:
+        if not isinstance(block, str):
+            continue
+        try:
+            if plain_asserts(block, entry, own=own) is not None:
+                continue
+            names = [entry] if entry else _called_names(block, own)
+        except (SyntaxError, TypeError, ValueError):
+            continue
+        runnable = f"{block}\ncheck({entry})" if entry and "def check(" in block else block
+        if len(names) == 1:
+            program = f"{q.get('prefix') or ''}\n{solution}\n{q.get('setup') or ''}"
+            wanted[_key(solution, runnable, names[0])] = (program, runnable, names[0], timeout_s)
+    return wanted
+
+
+def _record(wanted: Mapping[str, tuple[str, str, str, float]], executor: Any) -> dict[str, list[tuple] | str]:
+    """Run each recording in its own untrusted process: the argument tuples, or why there are none."""
+    if not wanted:
+        return {}
+    jobs = [Job(harness.record_code(p), calls=(harness.record_call(t, n),), timeout_s=limit)
+            for p, t, n, limit in wanted.values()]
+    out: dict[str, list[tuple] | str] = {}
+    for key, got in zip(wanted, run_jobs(executor, jobs)):
+        value = got[0].value
+        ok = got[0].ok and isinstance(value, list) and all(isinstance(a, (list, tuple)) for a in value)
+        out[key] = [tuple(a) for a in value] if ok else (got[0].error or "no recording")
+    return out
+
+
 def record_references(tasks: Sequence[Task], executor: Any) -> None:
     """Record, once per (reference, test), the argument tuples of tests that are not plain comparisons."""
     wanted: dict[str, tuple[str, str, str, float]] = {}
     for task in tasks:
-        q, ref = task.question, task.answer
-        if not isinstance(q.get("tests"), list) or not (isinstance(ref, str) and ref.strip()):
-            continue
-        entry = q.get("entry_point") or None
-        for block in q["tests"]:
-            if not isinstance(block, str) or plain_asserts(block, entry, own=defined_names(ref)) is not None:
-                continue
-            runnable = f"{block}\ncheck({entry})" if entry and "def check(" in block else block
-            try:
-                names = [entry] if entry else _called_names(block, defined_names(ref))
-            except SyntaxError:
-                continue
-            if len(names) == 1 and _key(ref, runnable, names[0]) not in _records:
-                program = f"{q.get('prefix') or ''}\n{ref}\n{q.get('setup') or ''}"
-                wanted[_key(ref, runnable, names[0])] = (program, runnable, names[0], _timeout(task))
-    if not wanted:
-        return
-    jobs = [Job(harness.record_code(p), calls=(harness.record_call(t, n),), timeout_s=60.0)
-            for p, t, n, _ in wanted.values()]
-    for key, got in zip(wanted, run_jobs(executor, jobs)):
-        ok = got[0].ok and isinstance(got[0].value, list)
-        _records[key] = [tuple(a) for a in got[0].value] if ok else (got[0].error or "no recording")
+        reference = _reference(task)
+        if reference:
+            wanted.update((k, v) for k, v in _to_record(task, reference, defined_names(reference),
+                                                        REFERENCE_RECORD_S).items()
+                          if k not in _records)
+    _records.update(_record(wanted, executor))
 
 
-def judge_code(tasks: Sequence[Task], codes: Sequence[str], executor: Any) -> list[tuple[list[bool], list[str], bool]]:
-    """Per (task, code): (passed per test, detail per test, judged in the candidate's process?).
-    Raises BadTask for a malformed task (callers that must not fail build plans one by one)."""
-    record_references(tasks, executor)
-    plans = [plan_for(t, c) for t, c in zip(tasks, codes)]
-    return run_plans(plans, executor)
+def record_candidates(tasks: Sequence[Task], codes: Sequence[str], executor: Any) -> list[dict[str, list[tuple] | str]]:
+    """Per solution of a task without a reference: its replayed tests' calls, recorded with the solution itself
+    (in a process of its own; the replay, which never holds candidate code, checks each recorded call)."""
+    per = []
+    for task, code in zip(tasks, codes):
+        try:  # the whole test block under the task's own limit, as it would run beside the candidate
+            per.append(_to_record(task, code, frozenset(), _timeout(task)) if code.strip() and not _reference(task)
+                       else {})
+        except (BadTask, AttributeError):  # malformed: `plan_for` reports it
+            per.append({})
+    recorded = _record({k: v for wanted in per for k, v in wanted.items()}, executor)
+    return [{k: recorded[k] for k in wanted} for wanted in per]
 
 
-def run_plans(plans: Sequence[Plan], executor: Any) -> list[tuple[list[bool], list[str], bool]]:
+def run_plans(plans: Sequence[Plan], executor: Any) -> list[tuple[list[bool], list[str]]]:
     """Run every plan's candidate jobs in one batch, then the replays, then decide."""
     flat = [job for plan in plans for job in plan.jobs]
     results = run_jobs(executor, flat)
@@ -272,5 +317,5 @@ def run_plans(plans: Sequence[Plan], executor: Any) -> list[tuple[list[bool], li
                 ok, detail = decide(per_plan[p])
             passed.append(bool(ok))
             details.append(detail)
-        out.append((passed, details, plan.in_candidate))
+        out.append((passed, details))
     return out

@@ -4,8 +4,10 @@ A test such as HumanEval/38's (`for _ in range(100): s = random_string(); assert
 computes its inputs and expected values in code. Run in the candidate's process, the candidate could read
 `s` from its caller's frame. Instead, three runs, none of which mixes candidate code with the test:
 
-1. record (once per task, with the reference solution): the test runs with the function under test
-   wrapped; the wrapper keeps every argument tuple. `random` is seeded, so the run is repeatable;
+1. record (once per task with the reference solution; for a task without one, with the candidate in a
+   process of its own): the test runs with the function under test wrapped; the wrapper keeps every
+   argument tuple. `random` is seeded, so the run is repeatable. A candidate's recording may be forged:
+   step 3 checks every call against it;
 2. candidate: the candidate's process evaluates `entry(*args)` for each recorded argument tuple — it sees
    arguments, nothing else;
 3. replay: a fresh process runs the test again, seeded the same way, with the function under test
