@@ -9,7 +9,11 @@ the 800 calls `f(<input>)` as `run_calls` jobs whose decoded values the parent c
 expected output. Trusted (the persistent pool): the assertion programs, and the calls with full traces.
 Also the unsafe in-process rate (compile + exec in this process), the ceiling of any isolated design.
 Targets: untrusted >= 1,000 checks/s and >= 10x baseline; trusted plain >= 50x, trusted traced >= 15x.
-Prints a table; not a test.
+Also the CPU time one untrusted check costs (this process, the fork servers, the task processes they
+reaped; from /proc), which a loaded machine inflates less than wall-clock rates: 2 cores / that = the
+rate two idle cores could reach; and beside it the floor of any fork-per-check design on this machine
+now: a bare `python -s -S` with the fork servers' modules, warmed, forking a child per check that only
+compiles and runs it (no sandbox, no pipes). Prints a table; not a test.
 """
 
 from __future__ import annotations
@@ -93,6 +97,66 @@ def calls_rate(ex: Executor, rows: list[dict], repeat: int) -> tuple[float, int]
     return statistics.median(rates), ok
 
 
+FORK_FLOOR = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])  # the engine's sandbox-side modules, imported as a fork server does
+import harden, runner, tracer, values
+for name in harden.SERVER_PRELOAD:
+    __import__(name)
+exec(compile("def f(x):\\n    return [str(x), {x: (x, 1.5)}, sorted([x])]\\nassert f(1) == f(1)", "<warm>", "exec"), {})
+sources = json.load(sys.stdin)
+import gc
+gc.collect()
+gc.freeze()
+start = os.times()
+for source in sources:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            exec(compile(source, "<check>", "exec"), {"__name__": "__main__"})
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+end = os.times()
+print((end.user + end.system + end.children_user + end.children_system
+       - start.user - start.system - start.children_user - start.children_system) / len(sources))
+"""
+
+
+def fork_floor_ms(sources: list[str]) -> float:
+    """CPU ms per check of the bare fork-per-check loop above (see the module docstring)."""
+    import codereasoner.execution
+
+    here = str(Path(codereasoner.execution.__file__).parent)
+    out = subprocess.run([sys.executable, "-s", "-S", "-c", FORK_FLOOR, here], input=json.dumps(sources),
+                         capture_output=True, text=True, timeout=600, check=True).stdout
+    return float(out) * 1000
+
+
+def _cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds used so far by this process, by its live descendants (the fork servers), and by the
+    processes those reaped (the task processes): /proc's utime+stime and cutime+cstime."""
+    tick, stats = os.sysconf("SC_CLK_TCK"), {}
+    for name in os.listdir("/proc"):
+        try:
+            text = Path(f"/proc/{name}/stat").read_text() if name.isdigit() else ""
+        except OSError:
+            continue
+        if text:
+            fields = text[text.rindex(")") + 2:].split()  # state, ppid, ...; utime is field 14 of stat
+            stats[int(name)] = (int(fields[1]), [int(x) for x in fields[11:15]])
+    tree, grown = {os.getpid()}, True
+    while grown:
+        kids = {pid for pid, (ppid, _) in stats.items() if ppid in tree} - tree
+        tree |= kids
+        grown = bool(kids)
+    tree.discard(os.getpid())
+    own = sum(t[0] + t[1] for _, t in (stats[p] for p in tree)) / tick
+    reaped = sum(t[2] + t[3] for _, t in (stats[p] for p in tree)) / tick
+    me = os.times()
+    return me.user + me.system, own, reaped
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
@@ -108,11 +172,14 @@ def main() -> None:
 
     base = baseline_rate(sources[: args.baseline_n], args.workers)
     unsafe = statistics.median(in_process_rate(sources) for _ in range(args.repeat))
+    floor_ms = statistics.median(fork_floor_ms(sources) for _ in range(args.repeat))
     with Executor(workers=args.workers) as ex:
         start = time.perf_counter()
         ex.run(plain[:50])  # starts the fork servers (warm-up)
         cold = time.perf_counter() - start
+        before = _cpu_seconds()
         untrusted_rate, untrusted_ok = pool_rate(ex, plain, False, args.repeat, Trust.UNTRUSTED)
+        cpu_ms = [(b - a) * 1000 / (len(plain) * args.repeat) for a, b in zip(before, _cpu_seconds())]
         call_rate, call_ok = calls_rate(ex, rows, args.repeat)
         ex.run(plain[:50], trust=Trust.TRUSTED)
         plain_rate, plain_ok = pool_rate(ex, plain, False, args.repeat, Trust.TRUSTED)
@@ -131,6 +198,10 @@ def main() -> None:
     ]
     for name, rate, target in rows_out:
         print(f"{name:46s} {rate:10.1f} {rate / base:11.1f}x {target:>16s}")
+    print(f"untrusted CPU per check: {cpu_ms[0]:.2f} ms this process + {cpu_ms[1]:.2f} ms fork servers + "
+          f"{cpu_ms[2]:.2f} ms task processes = {sum(cpu_ms):.2f} ms: {2000 / sum(cpu_ms):.0f}/s on 2 idle cores")
+    print(f"fork-per-check floor (fork, compile, exec; no sandbox, no pipes): {floor_ms:.2f} ms CPU per check: "
+          f"{2000 / floor_ms:.0f}/s on 2 idle cores")
     per_core = plain_rate / args.workers
     print(f"trusted plain per core: {per_core:.0f}/s = {per_core / UNSAFE_LIMIT:.1%} of the {UNSAFE_LIMIT:,}/s unsafe limit")
     checks_ok = {
