@@ -294,9 +294,9 @@ def _decode(tp: Any, value: Any, where: str) -> Any:
     if origin in (Mapping, dict) or tp is Mapping:
         if not isinstance(value, Mapping):
             raise ValueError(f"{where}: expected an object, got {type(value).__name__}")
-        args = typing.get_args(tp)
-        if len(args) == 2:
-            return {k: _decode(args[1], v, where) for k, v in value.items()}
+        pair = typing.get_args(tp)
+        if len(pair) == 2:
+            return {k: _decode(pair[1], v, where) for k, v in value.items()}
         return dict(value)
     if tp is bool and not isinstance(value, bool):
         raise ValueError(f"{where}: expected true/false, got {value!r}")
@@ -311,7 +311,7 @@ def from_json(cls: type[R], obj: JSON, where: str = "<record>") -> R:
     """Build a `cls` record from parsed JSON; errors name `where` (e.g. "tasks.jsonl:12") and the field."""
     if not isinstance(obj, Mapping):
         raise ValueError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-    hints = _hints(cls)  # type: ignore[arg-type]
+    hints = _hints(cls)
     kwargs: dict[str, Any] = {}
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     text_form = _in_text_form(cls, obj)
@@ -342,7 +342,7 @@ def _in_text_form(cls: type, obj: Mapping[str, Any]) -> bool:
     An old-form `answer` can itself be a string, so a string answer alone says nothing: the form is told by
     a JSON-text field that is an object in memory (`Task.question`), which is a string only in the new form.
     """
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):
         if f.metadata.get("on_disk") == "json_text" and f.name in obj:
             if typing.get_origin(_hints(cls)[f.name]) in (Mapping, dict):
                 return isinstance(obj[f.name], str)

@@ -85,8 +85,8 @@ def _run(args: argparse.Namespace) -> int:
                 done_ids = [json.loads(line).get("id") for line in f if line.strip()]
     total = None
     if source != "-":
-        with open(source, "rb") as f:
-            total = sum(1 for line in f if line.strip())
+        with open(source, "rb") as raw:
+            total = sum(1 for line in raw if line.strip())
     if total is not None and skip > total:
         raise ValueError(f"{args.output} has {skip} results but {source} only {total} records; use --overwrite")
 

@@ -177,7 +177,8 @@ def compare(run_a: str | Path, run_b: str | Path) -> str:
         if ra is None or rb is None:
             lines.append(f"| {key} | (only in {'the second' if ra is None else 'the first'} run) | | | | | |")
             continue
-        fixed, broken = _flips(ra, rb)
+        flips = _flips(ra, rb)
+        fixed, broken = str(flips[0]), str(flips[1])
         for name in sorted(ra.metrics.keys() | rb.metrics.keys()):
             va, vb = ra.metrics.get(name), rb.metrics.get(name)
             delta = f"{vb - va:+.4g}" if va is not None and vb is not None else ""

@@ -127,9 +127,9 @@ class _Walker:
         elif isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             if isinstance(s, ast.AnnAssign) and s.value is None:
                 return
-            targets = s.targets if isinstance(s, ast.Assign) else [s.target]
-            names = [n for t in targets for n in _ordered_names(t)]
-            bound.update(n for t in targets for n in _names(t))
+            assigned = s.targets if isinstance(s, ast.Assign) else [s.target]
+            names = [n for t in assigned for n in _ordered_names(t)]
+            bound.update(n for t in assigned for n in _names(t))
             self.after(s, [n for n in dict.fromkeys(names) if n in bound])  # rule 2
         elif isinstance(s, ast.Expr):
             base = _mutated(s.value)
@@ -150,7 +150,8 @@ class _Walker:
         prefix = first.encode("utf-8")[:s.col_offset].decode("utf-8", "replace")
         if prefix.strip():
             return None  # `if c: x = 1` or `a = 1; b = 2`: no line of its own
-        last = self.lines[s.end_lineno - 1].encode("utf-8")[s.end_col_offset:].decode("utf-8", "replace").strip()
+        end = s.end_lineno or s.lineno
+        last = self.lines[end - 1].encode("utf-8")[s.end_col_offset:].decode("utf-8", "replace").strip()
         if last and not last.startswith("#"):
             return None  # something follows on the same line (`x = 1; y = 2`)
         return prefix
@@ -160,7 +161,7 @@ class _Walker:
         if indent is None:
             return
         for name in names:
-            self.prints.append(_Print(s.end_lineno, indent, name, name, len(self.prints)))
+            self.prints.append(_Print(s.end_lineno or s.lineno, indent, name, name, len(self.prints)))
 
     def ret(self, s: ast.Return) -> None:
         indent = self._indent(s)
@@ -174,7 +175,7 @@ class _Walker:
         col = len(indent)
         if not self.may_rewrite_returns or not first[col:].startswith("return"):
             return
-        self.rewrites[s.lineno] = _ReturnRewrite(s.lineno, s.end_lineno, col, indent)
+        self.rewrites[s.lineno] = _ReturnRewrite(s.lineno, s.end_lineno or s.lineno, col, indent)
         self.prints.append(_Print(s.lineno, indent, RETURN_NAME, RETURN_NAME, len(self.prints), is_return=True))
 
 

@@ -122,10 +122,10 @@ def call_run(job: CallJob, frames: list, ended: tuple[str, str] | None, limits: 
             return None
         if ended is None and first is not None and len(results) == expected:
             return CallRun(job.id, RunStatus.OK, tuple(results))
-        status, error = ended or ("crashed", "the task process ended before answering every call")
+        ended_as, error = ended or ("crashed", "the task process ended before answering every call")
         if first is not None and len(results) < expected:
-            results.append(CallResult(RunStatus(status), None, "", error))
-        return CallRun(job.id, RunStatus(status), tuple(results), error)
+            results.append(CallResult(RunStatus(ended_as), None, "", error))
+        return CallRun(job.id, RunStatus(ended_as), tuple(results), error)
     except _BAD:
         return None
 

@@ -24,6 +24,7 @@ import glob
 import json
 import os
 import sys
+from collections.abc import Sequence
 
 import kernel  # imported by path: the caller put this directory on sys.path
 
@@ -59,7 +60,7 @@ class ChildSandbox:
 
 
 def harden(workdir: str, memory_mb: int, filters_path: str, keep: tuple[int, ...], namespaces: bool,
-           role: str = "task", sites: list[tuple[str, str]] = (), packages: bool = False,
+           role: str = "task", sites: Sequence[tuple[str, str]] = (), packages: bool = False,
            after_mount=None) -> tuple[list[str], ChildSandbox | None]:  # noqa: ANN001
     """Apply everything above; returns what was applied (failures as 'FAILED …') and, for a fork server,
     the children's sandbox. `filters_path` is the JSON file of seccomp filters the parent compiled
@@ -113,7 +114,7 @@ def harden(workdir: str, memory_mb: int, filters_path: str, keep: tuple[int, ...
     return applied, ChildSandbox(child) if role == "server" else None
 
 
-def _mount(libc: ctypes.CDLL, workdir: str, sites: list[tuple[str, str]], namespaces: bool,
+def _mount(libc: ctypes.CDLL, workdir: str, sites: Sequence[tuple[str, str]], namespaces: bool,
            applied: list[str]) -> tuple[bool, list[str]]:
     """The work dir's tmpfs and the site-packages mounts; (tmpfs mounted, readable site paths)."""
     if not namespaces:

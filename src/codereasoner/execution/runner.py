@@ -26,6 +26,7 @@ import struct
 import sys
 import time
 import _thread
+from types import CodeType
 
 F_SETPIPE_SZ = 1031
 
@@ -172,7 +173,7 @@ class Runner:
         self.stdout, self.stderr = Capture(), Capture()
         self.armed = False
         # -S leaves out site's exit()/quit(), which competitive-programming scripts call
-        builtins.exit = builtins.quit = _exit_builtin  # type: ignore[attr-defined]
+        builtins.exit = builtins.quit = _exit_builtin  # type: ignore[assignment]  # typeshed: site's Quitter
         self.builtins = dict(builtins.__dict__)  # put back after each part: what runs next uses them
         # Read by version tag: comparing the dicts would touch every builtin's reference count, and in a
         # forked child each touched page is a copy-on-write fault (~60 per task, measured here).
@@ -217,7 +218,7 @@ class Runner:
         out["o"] = self.stdout.getvalue()
         return out
 
-    def _compile(self, source: str, filename: str, mode: str) -> object:
+    def _compile(self, source: str, filename: str, mode: str) -> CodeType:
         try:
             return compile(source, filename, mode, dont_inherit=True)
         except (SyntaxError, ValueError, OverflowError, RecursionError, TypeError, MemoryError) as e:

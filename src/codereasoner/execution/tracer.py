@@ -65,7 +65,9 @@ def _repr(value: object, budget: int, active: set[int]) -> str:
             opened, closed = "{", "}"
             items = (_repr(k, budget, active) + ": " + _repr(v, budget, active) for k, v in value.items())  # type: ignore[attr-defined]
         else:
-            opened, closed = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"), frozenset: ("frozenset({", "})")}[kind]
+            brackets: dict[type, tuple[str, str]] = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"),
+                                                     frozenset: ("frozenset({", "})")}
+            opened, closed = brackets[kind]
             items = (_repr(v, budget, active) for v in value)  # type: ignore[attr-defined]
         parts = [opened]
         size = len(opened)

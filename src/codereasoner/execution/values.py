@@ -74,6 +74,7 @@ def _float(x: float) -> object:
 def _encode(v: object, depth: int, left: list[int], active: set[int]) -> object:  # noqa: C901 - one branch per type
     if depth > MAX_DEPTH:
         raise TooLarge(f"the value is nested deeper than {MAX_DEPTH} levels")
+    # exact-type dispatch (a subclass is opaque, never isinstance); mypy cannot narrow `v` through `t`: the ignores
     t = type(v)
     if v is None or t is bool:
         _spend(left, 5)
@@ -105,9 +106,10 @@ def _encode(v: object, depth: int, left: list[int], active: set[int]) -> object:
         _spend(left, 12)
         try:
             if t is dict:
-                return {"dict": [[_encode(k, depth + 1, left, active), _encode(x, depth + 1, left, active)]
-                                 for k, x in dict.items(v)]}  # type: ignore[arg-type]
-            items = [_encode(x, depth + 1, left, active) for x in t.__iter__(v)]  # type: ignore[attr-defined]
+                return {"dict": [[_encode(k, depth + 1, left, active),  # type: ignore[var-annotated]
+                                  _encode(x, depth + 1, left, active)] for k, x in dict.items(v)]}  # type: ignore[arg-type]
+            items = [_encode(x, depth + 1, left, active)  # type: ignore[var-annotated]
+                     for x in t.__iter__(v)]  # type: ignore[arg-type]
             return items if t is list else {t.__name__: items}
         finally:
             active.discard(key)
@@ -135,7 +137,7 @@ def _decode(d: object, depth: int, left: list[int]) -> object:  # noqa: C901
             raise ValueError("a large int must come as hex text")
         return d
     if t is float:
-        if d != d or d in (math.inf, -math.inf):  # type: ignore[operator]
+        if d != d or d in (math.inf, -math.inf):
             raise ValueError("a non-finite float must come tagged")
         return d
     if t is list:
@@ -157,7 +159,7 @@ def _decode(d: object, depth: int, left: list[int]) -> object:  # noqa: C901
     if tag == "float":
         if body not in _NONFINITE:
             raise ValueError("bad float tag")
-        return _NONFINITE[body]  # type: ignore[index]
+        return _NONFINITE[body]
     if tag in ("bytes", "bytearray"):
         if type(body) is not str:
             raise ValueError("bytes must be base64 text")

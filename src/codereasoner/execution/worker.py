@@ -121,9 +121,9 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
             raise _Timeout
 
     signal_fn(SIGALRM, on_alarm)
-    code_cache: dict[tuple[str, str], object] = {}
+    code_cache: dict[tuple[str, str], types.CodeType] = {}
 
-    def compiled(source: str, filename: str, mode: str) -> object:
+    def compiled(source: str, filename: str, mode: str) -> types.CodeType:
         key = (source, mode)
         code = code_cache.get(key)
         if code is None:
@@ -148,7 +148,7 @@ def main(argv: list[str]) -> None:  # noqa: C901 - one loop, kept together so no
     import warnings
 
     steering = [sys.path, sys.meta_path, sys.path_hooks, warnings.filters]
-    steering0 = [list(x) for x in steering]
+    steering0 = [list(x) for x in steering]  # type: ignore[call-overload]  # four lists, four item types
     gc.collect()
     gc.freeze()  # everything above is never scanned again: a full collection per task costs ~nothing
 

@@ -12,11 +12,15 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codereasoner.jsonl import dumps
 from codereasoner.outdir import PARAMS_FILE
 from codereasoner.records import Task
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
+    from codereasoner.train.config import TrainConfig
 
 
 def digest(tasks: Sequence[Task]) -> str:
@@ -71,8 +75,8 @@ def curve_recorder(path: Path) -> Callable[[int, float], None]:
     return record
 
 
-def validation_callbacks(validation: Sequence[Task], start: Path, cfg: Any, out: Path,
-                         executor: Any) -> list[Any]:
+def validation_callbacks(validation: Sequence[Task], start: Path, cfg: TrainConfig, out: Path,
+                         executor: ExecutorLike | None) -> list[Any]:
     """A callback measuring greedy validation accuracy every `cfg.eval_every` steps into OUT/validation.jsonl
     (tuning looks at validation, never at the test set); none when `eval_every` is 0 or there is none."""
     if not cfg.eval_every or not validation:

@@ -14,10 +14,13 @@ import ast
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codereasoner.jsonl import write_atomic
 from codereasoner.records import Program
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
 
 AGAINST = ("cruxeval", "lcb_exec")
 STATS_FILE = "stats.json"
@@ -65,7 +68,7 @@ def benchmark_programs(name: str, data: str | Path | None = None) -> tuple[list[
                    for p in shown]
 
 
-def measure_set(shown: Sequence[Program], runnable: Sequence[Program], executor: Any, *,
+def measure_set(shown: Sequence[Program], runnable: Sequence[Program], executor: ExecutorLike, *,
                 reference_methods: dict[str, int] | None = None, label: str = "") -> Any:
     """`stats.measure` of `shown`, from traced runs and input-independence runs of `runnable` (same order),
     each program in the trust mode its source allows."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 from codereasoner.programs.base import ProgramSource
 from codereasoner.registry import Registry
 
-PROGRAM_SOURCES = Registry[type[ProgramSource]]("program source")
+PROGRAM_SOURCES: Registry[type[ProgramSource]] = Registry("program source")
 
 # Built-in sources, imported explicitly so PROGRAM_SOURCES.names() is complete after `import codereasoner.programs`.
 from codereasoner.programs import corpus, llm, synth  # noqa: E402

@@ -66,7 +66,7 @@ def run_programs(executor: Any, programs: Sequence[Program], *, trace: bool = Fa
     if "trust" not in params or not programs:
         return list(executor.run(list(programs), **kwargs)) if programs else []
     try:
-        from codereasoner.execution import Trust  # type: ignore[attr-defined]
+        from codereasoner.execution import Trust
         modes: tuple[Any, Any] = (Trust.TRUSTED, Trust.UNTRUSTED)
     except ImportError:  # an engine that takes the mode's name
         modes = ("trusted", "untrusted")

@@ -90,9 +90,9 @@ class _Strip(ast.NodeTransformer):
         self.generic_visit(node)
         for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
             a.annotation = None
-        for a in (node.args.vararg, node.args.kwarg):
-            if a is not None:
-                a.annotation = None
+        for star in (node.args.vararg, node.args.kwarg):
+            if star is not None:
+                star.annotation = None
         return node
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
@@ -152,7 +152,7 @@ def strip(fn: ast.FunctionDef, *, in_place: bool = False) -> ast.FunctionDef:
 def closure(
     name: str, funcs: dict[str, ast.FunctionDef], constants: dict[str, ast.Assign],
     imported: dict[str, ast.Import | ast.ImportFrom],
-) -> tuple[list[str], list[str], list[ast.AST], str | None]:
+) -> tuple[list[str], list[str], list[ast.Import | ast.ImportFrom], str | None]:
     """What `name` needs from its file — helper functions, literal constants, safe imports — or why it
     cannot stand alone (an unsafe construct, or a free name that is none of those)."""
     needed, deps, consts, mods = [name], [], [], []

@@ -198,7 +198,8 @@ def _row_source(row: Any, field_name: str, where: str) -> tuple[str, str, dict[s
     """(code, origin, calls by function name) of one JSONL/dataset row; None when it holds no code."""
     if not isinstance(row, dict) or not isinstance(row.get(field_name), str):
         return None
-    code, extra = row[field_name], {}
+    code: str = row[field_name]
+    extra: dict[str, list[str]] = {}
     try:
         names = [n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)]
     except (SyntaxError, ValueError, RecursionError):

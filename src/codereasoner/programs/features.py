@@ -155,7 +155,7 @@ class _Scan:
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs, *filter(None, (args.vararg, args.kwarg))]
         extra = [*args.defaults, *args.kw_defaults, *node.decorator_list, node.returns,
                  *(a.annotation for a in every)]
-        reads = self.union([n for n in extra if n is not None] + node.body)
+        reads = self.union([*(n for n in extra if n is not None), *node.body])
         params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
         if self.stores - params - self.loops - reads - {"_"}:
             self.found.add("dead_local")

@@ -176,13 +176,14 @@ def split_program(code: str) -> tuple[str, str] | None:
     defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     prints = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
               and isinstance(n.value.func, ast.Name) and n.value.func.id == "print"]
-    if not defs or len(prints) != 1 or len(prints[0].value.args) != 1 or prints[0].value.keywords:
+    printed = prints[0].value if len(prints) == 1 else None
+    if not defs or not isinstance(printed, ast.Call) or len(printed.args) != 1 or printed.keywords:
         return None
-    inner = prints[0].value.args[0]
+    inner = printed.args[0]
     names = {d.name for d in defs}
     if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id in names):
         return None
-    keep = []
+    keep: list[ast.stmt] = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             keep.append(node)
@@ -264,7 +265,7 @@ class LLMSynthesizer(ProgramSource):
                 self.stats["prompts"] += 1
                 code = extract_code(texts[0]) if texts else None
                 parts = split_program(code) if code else None
-                if parts is None:
+                if code is None or parts is None:
                     self.stats["unparsable"] += 1
                     continue
                 self.stats["parsed"] += 1

@@ -78,7 +78,7 @@ def usage_tags(fn: ast.FunctionDef) -> dict[str, str]:
         if isinstance(node, ast.Name) and node.id in votes:
             tags = list(tags)
             for t in tags:
-                votes[node.id][t] += weight / len(tags)
+                votes[node.id][t] += weight / len(tags)  # type: ignore[assignment]  # Counter holds floats too
 
     for node in ast.walk(fn):
         if isinstance(node, ast.Call):

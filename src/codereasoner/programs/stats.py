@@ -132,7 +132,7 @@ def independent_functions(results: Mapping[str, Sequence[str | None]], min_input
 def _run(executor: Any, programs: list[Program], *, trace: bool, trusted: bool) -> list[Run]:
     kwargs: dict[str, Any] = {"trace": trace}
     if "trust" in inspect.signature(executor.run).parameters:
-        from codereasoner.execution import Trust  # type: ignore[attr-defined]
+        from codereasoner.execution import Trust
 
         kwargs["trust"] = Trust.TRUSTED if trusted else Trust.UNTRUSTED
     return executor.run(programs, **kwargs)

@@ -74,11 +74,11 @@ def samples_from_trace(tasks: Sequence[Task], *, executor: Any = None, style: st
     runs = traced_runs(tasks, executor)
     pairs = [(t, safe_completion(t, r, style=style, concise=concise, max_events=max_events))
              for t, r in zip(tasks, runs)]
-    pairs = [(t, c) for t, c in pairs if c is not None]
-    verdicts = verify_batch([t for t, _ in pairs], [c for _, c in pairs], executor=executor)
+    kept = [(t, c) for t, c in pairs if c is not None]
+    verdicts = verify_batch([t for t, _ in kept], [c for _, c in kept], executor=executor)
     return [Sample(task=t, completion=c, origin="trace", verified=v.correct,
                    meta={"verdict": v.status.value, **({"detail": v.detail} if not v.correct else {})})
-            for (t, c), v in zip(pairs, verdicts)]
+            for (t, c), v in zip(kept, verdicts)]
 
 
 def answer_samples(tasks: Sequence[Task], *, executor: Any = None) -> list[Sample]:

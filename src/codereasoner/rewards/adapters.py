@@ -29,7 +29,7 @@ from codereasoner.rewards.config import RewardConfig
 from codereasoner.rewards.verify import averify_batch, verify, verify_batch
 
 if TYPE_CHECKING:
-    from codereasoner.execution import Executor
+    from codereasoner.execution import ExecutorLike
 
 TASK_COLUMN = "task"
 DATA_SOURCE = "codereasoner"
@@ -60,7 +60,7 @@ def _tasks(columns: Mapping[str, Any], n: int) -> list[Task]:
 
 def trl_reward(
     name: str,
-    executor: Executor | None = None,
+    executor: ExecutorLike | None = None,
     *,
     cfg: RewardConfig | None = None,
     asynchronous: bool = False,

@@ -239,7 +239,7 @@ def plain_asserts(test: str, entry: str | None = None, alias: str | None = "cand
         tree = parse_source(test, "exec")
         env: dict[str, Any] = {}
         out: list[PlainAssert] = []
-        for stmt in _statements(tree, alias):  # type: ignore[arg-type]
+        for stmt in _statements(tree, alias):
             if isinstance(stmt, ast.Assert):
                 out.append(_assert(stmt, env, own, alias, entry))
             elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)

@@ -49,7 +49,7 @@ from codereasoner.records import Program, Run, RunStatus, Task, Verdict, Verdict
 from codereasoner.rewards.retry import run_checked
 
 if TYPE_CHECKING:
-    from codereasoner.execution import Executor
+    from codereasoner.execution import ExecutorLike
 
 OFFICIAL_TIMEOUT_S = 3.0  # utils_execute.check_correctness(..., timeout=3) in evaluate_generations.py
 OFFICIAL_KINDS = ("output", "input")
@@ -203,7 +203,7 @@ def _verdict_for(task: Task, run: Run) -> Verdict:
     return Verdict(task.id, False, VerdictStatus.WRONG, f"{run.status.value}: {detail}", meta=meta)
 
 
-def check_official(tasks: Sequence[Task], answers: Sequence[str], executor: Executor) -> list[Verdict]:
+def check_official(tasks: Sequence[Task], answers: Sequence[str], executor: ExecutorLike) -> list[Verdict]:
     """One verdict per (task, extracted answer) under the official rule (see the module docstring)."""
     verdicts: list[Verdict | None] = [None] * len(tasks)
     programs: list[Program] = []

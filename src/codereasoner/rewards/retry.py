@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from codereasoner.records import Program, Run, RunStatus
 
 if TYPE_CHECKING:
-    from codereasoner.execution import Executor
+    from codereasoner.execution import ExecutorLike
 
 
-def run_checked(executor: Executor, programs: Sequence[Program], limits: Any = None,
+def run_checked(executor: ExecutorLike, programs: Sequence[Program], limits: Any = None,
                 packages: Sequence[bool] = (), *, trust: Any = None) -> list[Run]:
     """`executor.run(programs)` with one retry of crashed runs (see the module docstring); `packages`
     flags the programs that may import site-packages (read-only); `trust` is passed on when given (the
@@ -42,7 +42,7 @@ def run_checked(executor: Executor, programs: Sequence[Program], limits: Any = N
     return [runs[s] if runs[s].id == p.id else replace(runs[s], id=p.id) for p, s in zip(programs, slot)]
 
 
-def _run_with_retry(executor: Executor, programs: list[Program], flags: list[bool],
+def _run_with_retry(executor: ExecutorLike, programs: list[Program], flags: list[bool],
                     kwargs: dict[str, Any]) -> list[Run]:
     first: dict[str, Any] = {**kwargs, "packages": flags} if any(flags) else kwargs
     runs = list(executor.run(programs, **first))

@@ -38,15 +38,14 @@ import asyncio
 import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from codereasoner.records import Task, Verdict, VerdictStatus
 from codereasoner.rewards.formats import format_ok, style_for
 
 if TYPE_CHECKING:
-    from codereasoner.execution import Executor
+    from codereasoner.execution import ExecutorLike
 
-Mode = Literal["strict", "official"]
 MODES = ("strict", "official")
 
 _kind_cache: dict[str, Any] = {}
@@ -89,7 +88,7 @@ class _DefaultExecutor:
         return default_executor().limits
 
 
-def _executor(executor: Executor | None) -> Any:
+def _executor(executor: ExecutorLike | None) -> Any:
     return executor if executor is not None else _DefaultExecutor()
 
 
@@ -113,7 +112,7 @@ def _failed(task: Task, status: VerdictStatus, detail: str) -> Verdict:
     return Verdict(task.id, False, status, detail)
 
 
-def _check(kind: Any, name: str, items: list[tuple[Task, Any]], executor: Executor | None) -> list[Verdict]:
+def _check(kind: Any, name: str, items: list[tuple[Task, Any]], executor: ExecutorLike | None) -> list[Verdict]:
     """`kind.check_batch`; if the batch raises, each item alone, so one bad item cannot sink the rest.
 
     An item whose check still raises (executor down, or a checker bug) gets `sandbox_error`: no reward,
@@ -141,7 +140,7 @@ def _with_func(task: Task) -> Task:
     return dataclasses.replace(task, question={**task.question, "func": parts.func}) if parts else task
 
 
-def _strict(tasks: Sequence[Task], texts: Sequence[str], executor: Executor | None) -> list[Verdict]:
+def _strict(tasks: Sequence[Task], texts: Sequence[str], executor: ExecutorLike | None) -> list[Verdict]:
     tasks = [_with_func(t) for t in tasks]
     out: list[Verdict | None] = [None] * len(tasks)
     by_kind: dict[str, list[int]] = defaultdict(list)
@@ -168,7 +167,7 @@ def _strict(tasks: Sequence[Task], texts: Sequence[str], executor: Executor | No
     return [v for v in out if v is not None]
 
 
-def _official(tasks: Sequence[Task], texts: Sequence[str], executor: Executor | None) -> list[Verdict]:
+def _official(tasks: Sequence[Task], texts: Sequence[str], executor: ExecutorLike | None) -> list[Verdict]:
     from codereasoner.rewards.official import OFFICIAL_KINDS, check_official
 
     out: list[Verdict | None] = [None] * len(tasks)
@@ -195,8 +194,8 @@ def verify_batch(
     tasks: Sequence[Task],
     completions: Sequence[Any],
     *,
-    mode: Mode = "strict",
-    executor: Executor | None = None,
+    mode: str = "strict",
+    executor: ExecutorLike | None = None,
 ) -> list[Verdict]:
     """One verdict per (task, completion), same order; never raises for hostile or broken completions.
 
@@ -226,7 +225,7 @@ def verify_batch(
     return [_finish(v, t, s, mode) for v, t, s in zip(result, tasks, texts)]
 
 
-def verify(task: Task, completion: Any, *, mode: Mode = "strict", executor: Executor | None = None) -> Verdict:
+def verify(task: Task, completion: Any, *, mode: str = "strict", executor: ExecutorLike | None = None) -> Verdict:
     """`verify_batch` for one completion."""
     return verify_batch([task], [completion], mode=mode, executor=executor)[0]
 
@@ -235,8 +234,8 @@ async def averify_batch(
     tasks: Sequence[Task],
     completions: Sequence[Any],
     *,
-    mode: Mode = "strict",
-    executor: Executor | None = None,
+    mode: str = "strict",
+    executor: ExecutorLike | None = None,
 ) -> list[Verdict]:
     """`verify_batch` for asyncio callers (TRL's async reward functions): runs in a worker thread, so the
     event loop stays free while the executor's processes work."""

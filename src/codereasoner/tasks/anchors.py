@@ -79,10 +79,10 @@ class Anchors(TaskKind):
                   derived: tuple[Program, Run] | None = None) -> Iterator[Task]:
         parts = split_call(program.call)
         reason = self._reject(program, run, derived, parts)
-        if reason:
+        if reason or parts is None or derived is None:  # _reject names why when either is None
             self.drops[reason] += 1
             return
-        instrumented, irun = derived  # type: ignore[misc]
+        instrumented, irun = derived
         prints = printed_lines(irun.stdout)
         answer = {"prints": prints, "result": run.result}
         for i, mode in enumerate(self.options.anchor_modes):

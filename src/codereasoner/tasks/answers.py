@@ -14,7 +14,7 @@ import math
 import re
 import tokenize
 import warnings
-from typing import Any
+from typing import Any, Literal, overload
 
 # Bounds on what the parser will look at. Benchmark answers are short (CRUXEval outputs < 200 chars,
 # REval states < 1 KB); these leave room for generous training data but stop a model from making the
@@ -27,6 +27,10 @@ _FLOAT_WORDS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "+inf": mat
                 "infinity": math.inf, "-infinity": -math.inf, "+infinity": math.inf}
 
 
+@overload
+def parse_source(text: str, mode: Literal["eval"] = "eval") -> ast.Expression: ...
+@overload
+def parse_source(text: str, mode: Literal["exec"]) -> ast.Module: ...
 def parse_source(text: str, mode: str = "eval") -> ast.AST:
     """`ast.parse` of model text without SyntaxWarnings: `1abc` in an answer is data, not our code to warn about."""
     with warnings.catch_warnings():
@@ -92,7 +96,7 @@ def _value(node: ast.AST, depth: int, budget: list[int]) -> Any:
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):
             raise ValueError("'**' is not allowed in a literal")
-        return {_value(k, d, budget): _value(v, d, budget) for k, v in zip(node.keys, node.values)}
+        return {_value(k, d, budget): _value(v, d, budget) for k, v in zip(node.keys, node.values) if k is not None}
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name, args = node.func.id, node.args
         if name == "set" and not args:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from codereasoner.records import Program, Run, Task, Verdict
@@ -67,7 +67,7 @@ def parse_line_answer(text: str, code: str) -> Parsed:
     return Parsed(matches, True, text=first)
 
 
-def line_fields(task: Task, item: dict[str, Any]) -> dict[str, str]:
+def line_fields(task: Task, item: Mapping[str, Any]) -> dict[str, str]:
     """The prompt fields of a question about the k-th run of a line (`item` = {line, occurrence[, var]}):
     next_line, state and whitebox word their questions from the same ones."""
     return {"invocation": task.call, "line": str(item["line"]), "ordinal": ordinal(item["occurrence"]),

@@ -15,7 +15,7 @@ import ast
 import random
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -74,7 +74,7 @@ def _literal(node: ast.AST) -> bool:
     return True
 
 
-def trivial_question(kind: str, code: str, question: dict[str, Any]) -> bool:
+def trivial_question(kind: str, code: str, question: Mapping[str, Any]) -> bool:
     """A next_line question about a `return`/`raise` line, or a state question right after `var = <literal>`."""
     if kind not in ("next_line", "state") or "line" not in question:
         return False

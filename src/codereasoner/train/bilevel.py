@@ -109,7 +109,7 @@ def group_advantages(
         line = (targets[g] if targets is not None else None) or ()
         for i in range(len(values)):
             ids[row, i] = keys.setdefault(str(line[i]) if i < len(line) else "", len(keys))
-    a_step, a_final = bilevel_advantages(r, torch.tensor([float(finals[g]) for g in scored]), lam, eps,
+    a_step, a_final = bilevel_advantages(r, torch.tensor([float(finals[g] or 0.0) for g in scored]), lam, eps,
                                          present=present, target_ids=ids)
     for row, g in enumerate(scored):
         a_finals[g] = float(a_final[row])
@@ -191,7 +191,7 @@ StepScorer = Callable[[list[dict[str, Any]], list[str]], tuple[Any, ...]]
 def make_bilevel_trainer_class(base: type) -> type:
     """`base` (our GRPO trainer) with its advantage hook replaced by the Bi-Level token advantages."""
 
-    class BilevelGRPOTrainer(base):  # type: ignore[misc, valid-type]
+    class BilevelGRPOTrainer(base):
         """GRPO whose advantages are (batch, tokens) Bi-Level advantages.
 
         `step_scorer(rows, completions) -> (step_rewards per row, final reward per row[, targets per row])`

@@ -137,7 +137,7 @@ def trainer_class() -> type:
 
         def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
             out = super()._generate_and_score_completions(inputs)
-            if not self.model.training:
+            if self.model is None or not self.model.training:
                 return out
             adv = self._advantages(out, inputs)
             out["advantages"] = adv

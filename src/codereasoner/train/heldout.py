@@ -9,9 +9,12 @@ definition used by data filtering, rewards and benchmark scoring.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codereasoner.records import Task, Verdict
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
 
 
 def generate(model: Any, tokenizer: Any, prompts: Sequence[Any], *, max_new_tokens: int, batch_size: int = 64,
@@ -44,8 +47,8 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[Any], *, max_new_toke
     return out
 
 
-def accuracy(model: Any, tokenizer: Any, tasks: Sequence[Task], *, executor: Any = None, max_new_tokens: int = 64,
-             batch_size: int = 64, progress: Callable[[int], None] | None = None) -> tuple[float, list[Verdict]]:
+def accuracy(model: Any, tokenizer: Any, tasks: Sequence[Task], *, executor: ExecutorLike | None = None,
+             max_new_tokens: int = 64, batch_size: int = 64, progress: Callable[[int], None] | None = None) -> tuple[float, list[Verdict]]:
     """Greedy exact accuracy on `tasks` (strict verifier) and the verdicts."""
     from codereasoner.rewards.verify import verify_batch
 
@@ -60,7 +63,7 @@ def accuracy(model: Any, tokenizer: Any, tasks: Sequence[Task], *, executor: Any
 
 
 def accuracy_callback(tasks: Sequence[Task], tokenizer: Any, every: int, record: Callable[[int, float], None], *,
-                      executor: Any = None, max_new_tokens: int = 64) -> Any:
+                      executor: ExecutorLike | None = None, max_new_tokens: int = 64) -> Any:
     """A transformers `TrainerCallback` that measures held-out accuracy every `every` steps and calls
     `record(step, accuracy)` (the quickstart's accuracy curve; TRL logs it too as `heldout_accuracy`)."""
     from transformers import TrainerCallback
@@ -74,7 +77,7 @@ def accuracy_callback(tasks: Sequence[Task], tokenizer: Any, every: int, record:
     return HeldoutAccuracy()
 
 
-def pass_rates(model: Any, tokenizer: Any, tasks: Sequence[Task], k: int, *, executor: Any = None,
+def pass_rates(model: Any, tokenizer: Any, tasks: Sequence[Task], k: int, *, executor: ExecutorLike | None = None,
                max_new_tokens: int = 64, temperature: float = 1.0, batch_size: int = 128) -> list[float]:
     """Fraction of `k` sampled completions per task that the strict verifier accepts (RL task selection)."""
     from codereasoner.rewards.verify import verify_batch

@@ -9,6 +9,7 @@ may ignore `stop`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from codereasoner.evaluation.backends.base import Prompt, Sampling, truncate_at_stop
 
@@ -35,12 +36,12 @@ class OpenAIBackend:
         chats = [i for i, p in enumerate(prompts) if not isinstance(p, str)]
         texts = [i for i, p in enumerate(prompts) if isinstance(p, str)]
         out: list[list[str]] = [[] for _ in prompts]
-        kwargs = {"n": sampling.n, "temperature": sampling.temperature, "max_tokens": sampling.max_new_tokens,
-                  "top_p": sampling.top_p, "seed": sampling.seed}
+        kwargs: dict[str, Any] = {"n": sampling.n, "temperature": sampling.temperature,
+                                  "max_tokens": sampling.max_new_tokens, "top_p": sampling.top_p, "seed": sampling.seed}
         if sampling.stop:
             kwargs["stop"] = list(sampling.stop)[:4]  # the OpenAI API takes at most 4 stop sequences
         if chats:
-            for i, got in zip(chats, self.client.chat([prompts[i] for i in chats], **kwargs)):
+            for i, got in zip(chats, self.client.chat([p for p in prompts if not isinstance(p, str)], **kwargs)):
                 out[i] = list(got)
         if texts:
             for i, got in zip(texts, self.client.complete([prompts[i] for i in texts], **kwargs)):

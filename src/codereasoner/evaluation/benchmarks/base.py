@@ -12,11 +12,14 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from codereasoner.config import BENCHMARKS_ENV, benchmarks_root
 from codereasoner.evaluation.passk import mean_pass_at_k
 from codereasoner.records import Generation, Report, Task, Verdict
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
 
 ENV_VAR = BENCHMARKS_ENV
 
@@ -85,7 +88,7 @@ class Benchmark(ABC):
         generations: Sequence[Generation],
         *,
         mode: str = "official",
-        executor: object | None = None,
+        executor: ExecutorLike | None = None,
     ) -> Report:
         """Score extracted answers (`Generation.completions`, one list per task id)."""
 

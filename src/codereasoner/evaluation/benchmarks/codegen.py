@@ -21,11 +21,14 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
 from codereasoner.evaluation.benchmarks.base import Benchmark, by_id, pass_at_k_metrics, per_item
 from codereasoner.records import Generation, Report, Task, Verdict, VerdictStatus
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
 
 FILES = {
     "humaneval": "humaneval/HumanEval.jsonl.gz",
@@ -164,9 +167,9 @@ class CodeGen(Benchmark):
         return solution_code(task, completion)
 
     def score(self, tasks: Sequence[Task], generations: Sequence[Generation], *, mode: str = "official",
-              executor: object | None = None) -> Report:
+              executor: ExecutorLike | None = None) -> Report:
         """Every answer judged by its variant's official rule; pass@k with the unbiased estimator."""
-        if executor is None and tasks:
+        if executor is None:
             from codereasoner.execution import Executor
 
             with Executor() as own:
@@ -184,7 +187,7 @@ class CodeGen(Benchmark):
 
             try:
                 timed = {t.id: t for t in self._timed(list({t.id: t for t in flat_t}.values()), executor)}
-                verdicts = judge_solutions([timed[t.id] for t in flat_t], flat_c, executor)  # type: ignore[arg-type]
+                verdicts = judge_solutions([timed[t.id] for t in flat_t], flat_c, executor)
             except SandboxError as e:
                 verdicts = [Verdict(t.id, False, VerdictStatus.SANDBOX_ERROR, str(e)) for t in flat_t]
         lists: dict[str, list[bool]] = {}
@@ -218,7 +221,7 @@ class CodeGen(Benchmark):
         return Report(report.benchmark, report.version, report.mode, metrics, report.verdicts,
                       {**report.meta, "scored_base": base})
 
-    def _timed(self, tasks: list[Task], executor: Any) -> list[Task]:
+    def _timed(self, tasks: list[Task], executor: ExecutorLike) -> list[Task]:
         """The tasks with per-call time limits from the reference's own times (evalplus's rule)."""
         from codereasoner.evaluation.benchmarks import evalplus
 
@@ -227,7 +230,7 @@ class CodeGen(Benchmark):
                  if file is not None and tasks else None)
         return evalplus.timed_tests(tasks, executor, cache)
 
-    def _plus(self, tasks: list[Task], codes: list[str], executor: Any) -> list[Verdict]:
+    def _plus(self, tasks: list[Task], codes: list[str], executor: ExecutorLike) -> list[Verdict]:
         """evalplus's verdicts; `parts` says whether the base and the plus inputs passed."""
         from codereasoner.evaluation.benchmarks import evalplus
         from codereasoner.rewards.judge import SandboxError

@@ -9,12 +9,16 @@ published CodeLlama-7B scores come out to the last digit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
 from codereasoner.evaluation.benchmarks.base import Benchmark, by_id, pass_at_k_metrics, per_item, read_rows
 from codereasoner.records import Generation, Report, Task, Verdict, VerdictStatus
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
 
 ROW_KEYS = {"code", "input", "output", "id"}  # what a CRUXEval-format row must have (LCB's too)
 
@@ -58,8 +62,8 @@ def score_answers(
     generations: Sequence[Generation],
     *,
     mode: str,
-    executor: object | None,
-    count: object = official_list,
+    executor: ExecutorLike | None,
+    count: Callable[[Sequence[Verdict], int], list[bool]] = official_list,
 ) -> Report:
     """Verify every answer of every task in one batch, then pass@k per the harness's counting."""
     from codereasoner.rewards.verify import verify_batch
@@ -118,7 +122,7 @@ class CruxEval(Benchmark):
         generations: Sequence[Generation],
         *,
         mode: str = "official",
-        executor: object | None = None,
+        executor: ExecutorLike | None = None,
     ) -> Report:
         return score_answers(self.name, self.version, tasks, generations, mode=mode, executor=executor)
 
@@ -128,8 +132,7 @@ def render_with_kind(task: Task, style: str) -> str | list[dict[str, str]]:
     system prompt, chat messages."""
     from codereasoner.tasks import TASK_KINDS
 
-    kind = TASK_KINDS.get(task.kind)
-    kind = kind() if isinstance(kind, type) else kind
+    kind = TASK_KINDS.get(task.kind)()
     user = kind.render(task, style)
     system = kind.system(task, style)
     return [{"role": "system", "content": system}, {"role": "user", "content": user}] if system else user

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
 from codereasoner.evaluation.benchmarks.base import Benchmark, read_rows
@@ -24,6 +25,9 @@ from codereasoner.evaluation.benchmarks.cruxeval import (
     score_answers,
 )
 from codereasoner.records import Generation, Report, Task, Verdict
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
 
 
 def lcb_list(verdicts: Sequence[Verdict], n_answers: int) -> list[bool]:
@@ -106,7 +110,7 @@ class LCBExecution(Benchmark):
         generations: Sequence[Generation],
         *,
         mode: str = "official",
-        executor: object | None = None,
+        executor: ExecutorLike | None = None,
         rule: str = "current",
     ) -> Report:
         """`rule="prerelease"` reproduces the published leaderboard runs (docs/scoring.md)."""

@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codereasoner.evaluation.benchmarks import BENCHMARKS
 from codereasoner.evaluation.benchmarks.base import Benchmark, by_id, read_rows
@@ -34,6 +34,9 @@ from codereasoner.evaluation.benchmarks.reval_rules import (
     verdict,
 )
 from codereasoner.records import Generation, Report, Task, Verdict, VerdictStatus
+
+if TYPE_CHECKING:
+    from codereasoner.execution import ExecutorLike
 
 FILES = ("DREval_data.jsonl", "DREval_tasks.jsonl")
 KINDS = ("coverage", "state", "path", "output")
@@ -265,7 +268,7 @@ class REval(Benchmark):
         return extract(completion)
 
     def score(self, tasks: Sequence[Task], generations: Sequence[Generation], *, mode: str = "official",
-              executor: object | None = None) -> Report:
+              executor: ExecutorLike | None = None) -> Report:
         """Greedy, one answer per question (REval's protocol): the first answer of each item is scored."""
         if mode not in ("official", "strict"):
             raise ValueError(f"mode must be 'official' or 'strict', got {mode!r}")

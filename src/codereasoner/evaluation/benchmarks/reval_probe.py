@@ -115,7 +115,7 @@ def _first_test(cls):
 def _load(spec, instantiate=True):
     """(globals, the traced call, the TestCase class) for one (program, input) pair, loaded as REval does;
     `instantiate=False` leaves the TestCase alone (the output check makes and sets up its own)."""
-    g = {"__name__": "dynamics", "__builtins__": __builtins__}
+    g: dict[str, _typing.Any] = {"__name__": "dynamics", "__builtins__": __builtins__}  # what the program defined
     exec(compile(spec["code"], _FILENAME, "exec"), g)
     if spec["humaneval"]:
         fn = g[spec["entry"]]
@@ -309,7 +309,7 @@ def _parse_state(resp):
             return parts[0], str
     if parts[1] in ("datetime.datetime", "datetime"):
         try:
-            from dateutil.parser import parse  # type: ignore[import-untyped]
+            from dateutil.parser import parse
 
             return parse(parts[0]), locate(parts[1])
         except Exception:

@@ -57,7 +57,7 @@ class ControlChain:
         if self.bool_cond and not self.cond_used:
             self.cond_used = True
             return self.seed_expr()
-        names = [v for v in reversed(f.loop_vars) if f.env.get(v) in "SIFLWTED"]
+        names = [v for v in reversed(f.loop_vars) if f.env.get(v, "-") in "SIFLWTED"]
         if not names or r.random() < 0.3:
             # the accumulator still holds its initial value outside loops: a test of it would be constant
             skip = set() if f.loop_vars else {self.acc}

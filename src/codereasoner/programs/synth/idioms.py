@@ -148,12 +148,12 @@ class RealComposer(_Composer):
             return [self.list_add(v)]
         return [f"{acc} {'-=' if tag == 'I' and self.rng.random() < 0.4 else '+='} {v}"]
 
-    def pre_ops(self, ops: list) -> list:  # type: ignore[type-arg]
+    def pre_ops(self, ops: list) -> list:
         """Normalising transforms of an input (lower, strip, replace, sorted...), not a cut to 1-3 items
         that makes every later test of its length or content come out the same."""
         return [o for o in ops if not any(c in o.template for c in _CUTS)]
 
-    def return_ops(self, ops: list, tag: str) -> list:  # type: ignore[type-arg]
+    def return_ops(self, ops: list, tag: str) -> list:
         """Only transforms around the returned value: a query such as `res.isdigit()` or `res.rfind('#')`,
         or a cut such as `res[1:2]`, maps most inputs to one answer."""
         return [o for o in self.pre_ops(ops) if resolve(o.result, tag) == tag]

@@ -25,7 +25,7 @@ def clean_input(c: RealComposer, main: str) -> list[str]:
     """Clean an input with a comprehension before the work starts (levels with extra methods)."""
     f, w, r = c.f, c.w, c.rng
     tag = f.env.get(main)
-    if not (c.cfg.other_methods and c.kinds) or tag not in "WLS" or r.random() >= P["clean"]:
+    if not (c.cfg.other_methods and c.kinds) or tag is None or tag not in "WLS" or r.random() >= P["clean"]:
         return []
     v = f.fresh(LOOP_NAMES["S" if tag in "WS" else "I"])
     c.bind(v, ELEM[tag])
