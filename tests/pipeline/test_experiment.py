@@ -4,6 +4,7 @@ what the claim credits, the summary reads intervals honestly, and (slow) a micro
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,27 @@ def test_a_micro_experiment_runs_every_claim_and_resumes(tmp_path):
         assert all(len(arm["per_seed"]) == 2 for arm in claim["arms"].values())
         assert (tmp_path / claim["plot"]).is_file()
     assert main(args) == 0  # resumes: nothing retrained
+
+
+def test_a_stage_started_from_a_stage_made_model_resumes_when_the_output_directory_is_moved(tmp_path, monkeypatch):
+    """The compute-matched control starts from OUT/<claim>/seed-k/sft/model0: its parameters name that model by
+    the parameters that made it, not by its path, so `-o DIR` spelled another way (relative, absolute) or a
+    moved DIR resumes instead of being refused for a different `start.path`."""
+    import shutil
+
+    from codereasoner.pipeline.sft import sft_params
+    from codereasoner.records import Task
+
+    rec = claim_recipe(CLAIMS["rl_vs_sft"], [], threads=1)
+    tasks = [Task(id="t0", kind="output", code="def f(x):\n    return x", call="f(1)",
+                  question={"func": "f", "input": "1"}, answer="1", prompt="p", difficulty=1)]
+    shared = tmp_path / "a" / "seed-0" / "sft"
+    (shared / "model0").mkdir(parents=True)
+    (shared / "params.json").write_text(json.dumps({"stage": "sft", "seed": 0}) + "\n")
+    made = sft_params(rec, tasks, shared / "model0", [])
+    monkeypatch.chdir(tmp_path)
+    assert sft_params(rec, tasks, Path("a/seed-0/sft/model0"), []) == made  # relative spelling
+    shutil.move(tmp_path / "a", tmp_path / "b")
+    assert sft_params(rec, tasks, tmp_path / "b" / "seed-0" / "sft" / "model0", []) == made  # moved
+    (tmp_path / "b" / "seed-0" / "sft" / "params.json").write_text(json.dumps({"stage": "sft", "seed": 1}) + "\n")
+    assert sft_params(rec, tasks, tmp_path / "b" / "seed-0" / "sft" / "model0", [])["start"] != made["start"]
