@@ -82,8 +82,8 @@ SOURCES: dict[str, tuple[Source, ...]] = {
 NOT_FILES = {
     "lcb_exec": "the official problems are the Hugging Face dataset livecodebench/execution-v2, which `eval` "
                 "loads through `datasets` on first use (no file or checksum to pin); pass --data for a local copy",
-    "reval": "the ground truth (reval_ground_truth.derived.jsonl) is produced by running REval's own tracer "
-             "(dynamics.py @ 2f148b9, numpy < 2) on these files; `eval` needs it beside them",
+    "reval": "no ground-truth file is needed: `eval` traces each program in the sandbox with REval's recording "
+             "rules (docs/scoring.md); `pip install 'codereasoner[eval]'` adds the packages its programs import",
 }
 
 
