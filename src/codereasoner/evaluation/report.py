@@ -141,7 +141,7 @@ def markdown(reports: Sequence[Report], config: Mapping[str, JSON] | None = None
             f"**{headline(r)[1]:.1f}**" + ("†" if is_subset(r) else "") for _, r in cols) + " |")
         for model, row in PAPERS.items():
             lines.append(f"| {model} | " + " | ".join(f"{row[c]:.1f}" if c in row else "–" for c, _ in cols) + " |")
-    lines += ["", "Limits and rules per report are in report.json (`meta`)."]
+    lines += ["", "Each report's sampling settings, time limits and per-item verdicts are in report.json."]
     return "\n".join(lines) + "\n"
 
 
