@@ -138,7 +138,9 @@ def test_model_card_names_the_start_recipe_and_reward(tmp_path, executor):
     sft = sft_stage(_tasks(), rec, tmp_path / "sft", executor=executor, progress=False)
     card = (sft / "README.md").read_text()
     assert "[None]" not in card and "recipe `tiny`" in card and "embedded tiny model" in card
+    assert "no reasoning chains" in card  # train.sft.chains=false: bare answers, and the card says so
     assert (tmp_path / "sft" / "README.md").read_text() == card
     grpo = grpo_stage(sft, _tasks(), rec, tmp_path / "grpo", executor=executor, progress=False)
     card = (grpo / "README.md").read_text()
     assert "[None]" not in card and f"`{sft}`" in card and "reward: `output`" in card and "| learning_rate |" in card
+    assert f"- start model: `{sft}`" in card

@@ -22,6 +22,8 @@ _CACHE = re.compile(r"models--([^/]+?)--([^/]+)/snapshots/")
 _FRONT_BASE = re.compile(r"^base_model:\s*(\S+)\s*$", re.M)
 STAGES = {"sft": "supervised fine-tuning (SFT) on verified reasoning chains",
           "grpo": "GRPO on execution-verified rewards"}
+SFT_DATA = {"answers": "supervised fine-tuning (SFT) on answers computed by execution (no reasoning chains)",
+            "teacher": "supervised fine-tuning (SFT) on a teacher's reasoning chains, kept when verified"}
 
 
 def base_model_id(start: str | Path | None) -> str | None:
@@ -67,6 +69,16 @@ def _table(section: Mapping[str, Any]) -> list[str]:
     return rows
 
 
+def _what(stage: str, params: Mapping[str, Any]) -> str:
+    """What the stage trained on, from its parameters (teacher chains, bare answers or trace chains)."""
+    section = params.get(stage)
+    if stage == "sft" and str(params.get("chains", "")).startswith("given:"):
+        return SFT_DATA["teacher"]
+    if stage == "sft" and isinstance(section, Mapping) and section.get("chains") is False:
+        return SFT_DATA["answers"]
+    return STAGES.get(stage, stage)
+
+
 def model_card(out: str | Path, stage: str, start: str | Path | None) -> str:
     """The card text for the run in `out` (see the module docstring)."""
     import importlib.metadata as md
@@ -84,14 +96,14 @@ def model_card(out: str | Path, stage: str, start: str | Path | None) -> str:
     else:
         origin = f"[{base}](https://huggingface.co/{base})" if base else f"the local checkpoint `{start}`"
     body = [f"# {out.name} — codereasoner {stage.upper()}", "",
-            f"This model is {origin} after {STAGES.get(stage, stage)}, with the codereasoner recipe "
+            f"This model is {origin} after {_what(stage, params)}, with the codereasoner recipe "
             f"`{recipe}` (docs/recipes.md in the codereasoner repository).", "", "## Training", ""]
     if "tasks" in params:
         body.append(f"- tasks: {params['tasks']} (count:content hash)")
     if isinstance(params.get("reward"), Mapping):
         body.append(f"- reward: `{params['reward'].get('name')}` (docs/rewards.md)")
-    if isinstance(params.get("start"), Mapping):
-        body.append(f"- start model: `{params['start'].get('path')}`")
+    if start is not None and params.get("start") != "new":
+        body.append(f"- start model: `{start}`")
     section = params.get(stage)
     if isinstance(section, Mapping):
         body += ["", f"Hyperparameters (`train.{stage}`):", "", *_table(section)]
