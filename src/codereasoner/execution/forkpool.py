@@ -356,14 +356,20 @@ class ForkPool:
             self.python = str(hello.get("python", ""))
             slot.state, slot.start_deadline, slot.failures = "ready", math.inf, 0
             return
-        if len(message) != REPORT.size or not slot.flights:
+        # The server runs and reports tasks in the order it got them, so a report is about the first flight
+        # still without one. That need not be the first flight: one that was reported stays first until its
+        # result pipe's end is read, and the next task may run and be reported before that happens.
+        position = next((i for i, flight in enumerate(slot.flights) if flight.report is None), None)
+        index = REPORT.unpack(message)[0] if len(message) == REPORT.size else -1
+        if position is None or slot.flights[position].index != index:  # never from a working server
+            print("codereasoner: a fork server reported a task it was not running; replacing it", file=sys.stderr)
+            self._retire(slot, job)
             return
-        index, status, _, killed = REPORT.unpack(message)
-        if index == slot.flights[0].index:
-            slot.flights[0].report = (status, bool(killed))
-            if len(slot.flights) > 1:
-                self._begin(slot.flights[1])
-            self._maybe_done(slot, job)
+        _, status, _, killed = REPORT.unpack(message)
+        slot.flights[position].report = (status, bool(killed))
+        if position + 1 < len(slot.flights):
+            self._begin(slot.flights[position + 1])
+        self._maybe_done(slot, job)
 
     def _start_failed(self, slot: _Slot) -> None:
         self._retire(slot)
