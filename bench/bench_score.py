@@ -65,12 +65,17 @@ def _evaluate_sample(args: tuple[list[str], tuple[str, str, str]]) -> list[bool]
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=os.environ.get("CODEREASONER_BENCHMARKS", "../shared/benchmarks"))
+    ap.add_argument("--data", help="the benchmarks folder (default: $CODEREASONER_BENCHMARKS, else the cache that "
+                    "`codereasoner benchmarks fetch cruxeval` fills)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--subset", type=int, default=40, help="samples timed with the process-per-check baseline")
     ap.add_argument("--answers", type=int, default=5, help="answers per sample")
     args = ap.parse_args()
-    root = Path(args.data) / "cruxeval"
+    from codereasoner.config import benchmarks_root
+
+    root = (Path(args.data) if args.data else benchmarks_root()) / "cruxeval"
+    if not (root / "cruxeval.jsonl").is_file():
+        raise SystemExit(f"bench_score: no CRUXEval data under {root} (run `codereasoner benchmarks fetch cruxeval` or pass --data)")
     rows = [json.loads(line) for line in (root / "cruxeval.jsonl").open()]
     gens = json.loads((root / "samples" / "codellama-7b_temp0.2_output_generations.json").read_text())
     gens = {f"sample_{i}": gens[f"sample_{i}"][: args.answers] for i in range(len(rows))}

@@ -12,21 +12,26 @@ import json
 import time
 from pathlib import Path
 
-CRUX = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "cruxeval" / "cruxeval.jsonl"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=4000, help="verdicts per case")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--data", default=str(CRUX))
+    ap.add_argument("--data", help="cruxeval.jsonl (default: the copy `codereasoner benchmarks fetch cruxeval` keeps, "
+                    "or $CODEREASONER_BENCHMARKS/cruxeval/cruxeval.jsonl)")
     args = ap.parse_args()
 
     from codereasoner.execution import Executor
     from codereasoner.rewards.official import cruxeval_task
     from codereasoner.rewards.verify import verify_batch
 
-    rows = [json.loads(x) for x in Path(args.data).read_text().splitlines()]
+    from codereasoner.config import benchmarks_root
+
+    data = Path(args.data) if args.data else benchmarks_root() / "cruxeval" / "cruxeval.jsonl"
+    if not data.is_file():
+        raise SystemExit(f"bench_verify: no CRUXEval file at {data} (run `codereasoner benchmarks fetch cruxeval` or pass --data)")
+    rows = [json.loads(x) for x in data.read_text().splitlines()]
     rows = (rows * (args.n // len(rows) + 1))[: args.n]
     cases = {
         ("strict", "output"): ([cruxeval_task(r["id"], "output", r["code"], r["input"], r["output"]) for r in rows],
