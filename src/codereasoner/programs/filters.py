@@ -17,15 +17,12 @@ Every drop is counted by reason; the dataset card prints the counts.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import random
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from codereasoner.programs.inputs import mutate_call
-from codereasoner.programs.stats import DEGENERATE, degenerate_constructs, is_trivial
+from codereasoner.programs.stats import DEGENERATE, degenerate_constructs, independence_calls, is_trivial
 from codereasoner.records import Program, Run
 
 # Output classes a model can guess without reading the code, with default caps (share of kept programs).
@@ -100,18 +97,9 @@ RunCalls = Callable[[list[Program]], list[Run]]
 
 
 def candidate_calls(code: str, calls: Sequence[str], k: int) -> list[str]:
-    """A function's own distinct calls, then mutations of the first, up to `k`; the same code gives the same
-    calls, and a smaller `k` gives a prefix of a larger one's. Seeded apart from `stats.independence_calls`,
-    so `codereasoner data stats` measures input independence on inputs the filter never saw."""
-    own = list(dict.fromkeys(calls))[:k]
-    if len(own) < k and own:
-        rng = random.Random(hashlib.sha1(f"filter\0{code}\0{own[0]}".encode()).hexdigest())
-        for new in mutate_call(own[0], 2 * k, rng):
-            if new not in own:
-                own.append(new)
-            if len(own) >= k:
-                break
-    return own
+    """`stats.independence_calls` seeded apart, so `codereasoner data stats` measures input independence on
+    inputs the filter never saw."""
+    return independence_calls(code, calls, k, salt="filter\0")
 
 
 def input_dependence(programs: Sequence[Program], results: Mapping[str, str], run: RunCalls, *,

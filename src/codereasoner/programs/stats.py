@@ -103,11 +103,12 @@ def jensen_shannon(p: Mapping[str, float], q: Mapping[str, float]) -> float:
 
 # ---- input independence (needs the engine) -------------------------------------------------------------
 
-def independence_calls(code: str, calls: Sequence[str], k: int = _CANDIDATES) -> list[str]:
-    """A function's own distinct calls, then mutations of the first, up to `k` (same code → same calls)."""
+def independence_calls(code: str, calls: Sequence[str], k: int = _CANDIDATES, *, salt: str = "") -> list[str]:
+    """A function's own distinct calls, then mutations of the first, up to `k` (same code → same calls; a
+    smaller `k` gives a prefix of a larger one's). `salt` seeds the mutations apart for another user."""
     own = list(dict.fromkeys(calls))[:k]
     if len(own) < k and own:
-        rng = random.Random(hashlib.sha1(f"{code}\0{own[0]}".encode()).hexdigest())
+        rng = random.Random(hashlib.sha1(f"{salt}{code}\0{own[0]}".encode()).hexdigest())
         for new in mutate_call(own[0], 2 * k, rng):
             if new not in own:
                 own.append(new)
