@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 
 
 
@@ -18,20 +17,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=4000, help="verdicts per case")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--data", help="cruxeval.jsonl (default: the copy `codereasoner benchmarks fetch cruxeval` keeps, "
-                    "or $CODEREASONER_BENCHMARKS/cruxeval/cruxeval.jsonl)")
+    ap.add_argument("--data", help="cruxeval.jsonl or its folder (default: $CODEREASONER_BENCHMARKS/cruxeval/, else "
+                    "the copy `codereasoner benchmarks fetch cruxeval` keeps)")
     args = ap.parse_args()
 
+    from codereasoner.evaluation.benchmarks import BENCHMARKS
+    from codereasoner.evaluation.benchmarks.cruxeval import load_items
     from codereasoner.execution import Executor
     from codereasoner.rewards.official import cruxeval_task
     from codereasoner.rewards.verify import verify_batch
 
-    from codereasoner.config import benchmarks_root
-
-    data = Path(args.data) if args.data else benchmarks_root() / "cruxeval" / "cruxeval.jsonl"
-    if not data.is_file():
-        raise SystemExit(f"bench_verify: no CRUXEval file at {data} (run `codereasoner benchmarks fetch cruxeval` or pass --data)")
-    rows = [json.loads(x) for x in data.read_text().splitlines()]
+    data = BENCHMARKS.get("cruxeval")().resolve_data(args.data)  # --data, else under benchmarks_root()
+    if data is None:
+        raise SystemExit("bench_verify: no local CRUXEval (run `codereasoner benchmarks fetch cruxeval` or pass --data)")
+    rows = load_items(data)
     rows = (rows * (args.n // len(rows) + 1))[: args.n]
     cases = {
         ("strict", "output"): ([cruxeval_task(r["id"], "output", r["code"], r["input"], r["output"]) for r in rows],
