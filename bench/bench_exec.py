@@ -4,7 +4,7 @@
 
 Baseline: one `python -c "<code>\\nassert f(<input>) == <output>"` per check (the official CRUXEval
 harness's design: a new process per check), `workers` at a time, on the first `--baseline-n` checks.
-Untrusted (a forked child per check, docs/engine.md): the 800 assertion programs (`call="None"`), and
+Untrusted (a forked child per check, `workers` x 2 fork servers, docs/engine.md): the 800 assertion programs (`call="None"`), and
 the 800 calls `f(<input>)` as `run_calls` jobs whose decoded values the parent compares with the
 expected output. Trusted (the persistent pool): the assertion programs, and the calls with full traces.
 Also the unsafe in-process rate (compile + exec in this process), the ceiling of any isolated design.
@@ -174,6 +174,7 @@ def main() -> None:
     unsafe = statistics.median(in_process_rate(sources) for _ in range(args.repeat))
     floor_ms = statistics.median(fork_floor_ms(sources) for _ in range(args.repeat))
     with Executor(workers=args.workers) as ex:
+        servers = ex.fork_servers
         start = time.perf_counter()
         ex.run(plain[:50])  # starts the fork servers (warm-up)
         cold = time.perf_counter() - start
@@ -185,7 +186,7 @@ def main() -> None:
         plain_rate, plain_ok = pool_rate(ex, plain, False, args.repeat, Trust.TRUSTED)
         trace_rate, trace_ok = pool_rate(ex, traced, True, args.repeat, Trust.TRUSTED)
 
-    print(f"CRUXEval {len(rows)} checks, {args.workers} workers, load {os.getloadavg()[0]:.1f}, "
+    print(f"CRUXEval {len(rows)} checks, {args.workers} workers ({servers} fork servers), load {os.getloadavg()[0]:.1f}, "
           f"untrusted cold start + 50 checks {cold * 1000:.0f} ms")
     print(f"{'design':46s} {'checks/s':>10s} {'vs baseline':>12s} {'target':>16s}")
     rows_out = [

@@ -61,6 +61,16 @@ def test_same_input_same_output_in_every_worker():
     assert runs[0].result == expected
 
 
+def test_untrusted_mode_runs_two_fork_servers_per_worker():
+    programs = [Program(str(i), "def f():\n    return 1", "f()") for i in range(12)]
+    for servers, expected in ((None, 2), (1, 1), (3, 3)):
+        with Executor(workers=1, fork_servers=servers) as ex:
+            assert all(r.ok for r in ex.run(programs))
+            pool = ex._pools["untrusted"]
+            assert len(pool.slots) == expected and ex.spawned == expected
+            assert all(slot.state == "ready" for slot in pool.slots)
+
+
 def test_random_is_seeded_per_task(executor):
     code = "import random\ndef f():\n    return random.random()"
     assert len({r.result for r in executor.run([Program(str(i), code, "f()") for i in range(10)])}) == 1

@@ -31,17 +31,26 @@ from codereasoner.execution.limits import ExecLimits, Trust
 from codereasoner.execution.pool import PersistentPool
 from codereasoner.records import CallJob, CallRun, Program, Run, RunStatus
 
+# A fork server waits while its child runs and the child waits while its server forks or reaps, so one
+# server per core leaves cores idle (and on a shared machine, other jobs take them): two per worker kept
+# both cores busy here (docs/engine.md, Speed). Tasks that may import site-packages get one per worker:
+# those servers are ~100 MB each.
+FORK_SERVERS_PER_WORKER = 2
+
 class Executor:
     """Runs programs and call jobs in sandboxed processes; see the module docstring.
 
-    `workers` processes per mode (default: CPU count); `tasks_per_worker` recycles trusted workers
-    after that many tasks; `namespaces=False` skips `unshare` (tests of the fallback); `hash_seed` is
-    PYTHONHASHSEED in every sandbox (docs/formats.md: 0).
+    `workers` processes per mode (default: CPU count); `fork_servers` the fork servers of untrusted mode
+    (default: FORK_SERVERS_PER_WORKER per worker); `tasks_per_worker` recycles trusted workers after that
+    many tasks; `namespaces=False` skips `unshare` (tests of the fallback); `hash_seed` is PYTHONHASHSEED
+    in every sandbox (docs/formats.md: 0).
     """
 
     def __init__(self, workers: int | None = None, limits: ExecLimits = ExecLimits(), *,
-                 tasks_per_worker: int | None = None, namespaces: bool | None = None, hash_seed: int = 0) -> None:
+                 tasks_per_worker: int | None = None, namespaces: bool | None = None, hash_seed: int = 0,
+                 fork_servers: int | None = None) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self.fork_servers = max(1, fork_servers or FORK_SERVERS_PER_WORKER * self.workers)
         self.limits = limits
         self.hash_seed = hash_seed
         self.tasks_per_worker = tasks_per_worker
@@ -178,7 +187,8 @@ class Executor:
     def _sibling(self, hash_seed: int) -> Executor:
         with self._lock:
             if hash_seed not in self._siblings:
-                self._siblings[hash_seed] = Executor(1, self.limits, namespaces=self.namespaces, hash_seed=hash_seed)
+                self._siblings[hash_seed] = Executor(1, self.limits, namespaces=self.namespaces, hash_seed=hash_seed,
+                                                     fork_servers=1)
             return self._siblings[hash_seed]
 
     def _spawn(self, fn, *args):  # noqa: ANN001, ANN002, ANN202
@@ -195,11 +205,12 @@ class Executor:
                                       self.tasks_per_worker)
             else:
                 packages = mode == "untrusted-packages"
-                pool = ForkPool(self.workers, limits.memory_mb, self.namespaces, self.hash_seed, self._spawn, packages)
+                servers = self.workers if packages else self.fork_servers
+                pool = ForkPool(servers, limits.memory_mb, self.namespaces, self.hash_seed, self._spawn, packages)
                 pool.start()
                 if self.namespaces and all(s.state == "dead" for s in pool.slots):
                     self.namespaces = False  # e.g. not root in a container: weaker, and said so
-                    pool = ForkPool(self.workers, limits.memory_mb, False, self.hash_seed, self._spawn, packages)
+                    pool = ForkPool(servers, limits.memory_mb, False, self.hash_seed, self._spawn, packages)
                     pool.start()
                 if all(s.state == "dead" for s in pool.slots):
                     raise RuntimeError("codereasoner: could not start any sandbox process")

@@ -80,6 +80,7 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
     _warm(runner, frames)
     hello = {"ready": 1, "pid": os.getpid(), "applied": applied, "python": "%d.%d" % sys.version_info[:2]}
     sock.send(json.dumps(hello).encode())
+    random.seed(0)  # every task starts from this state: the server itself never draws from it
     gc.collect()
     gc.freeze()  # the children's collections never touch the server's objects: fewer copied pages
 
@@ -102,7 +103,7 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            _child(task_fd, result_fd, sandbox, runner, frames, random.seed)
+            _child(task_fd, result_fd, sandbox, runner, frames)
         os.close(task_fd)
         os.close(result_fd)
         killed = _wait(sock, poller, pid, index, start + budget, pending)
@@ -186,7 +187,7 @@ def _clear(workdir: str) -> None:
                     pass
 
 
-def _child(task_fd: int, result_fd: int, sandbox, runner, frames, seed) -> None:  # noqa: ANN001
+def _child(task_fd: int, result_fd: int, sandbox, runner, frames) -> None:  # noqa: ANN001
     """The forked child: sandbox, read the task, run it, answer, exit. Never returns."""
     try:
         low, high = sorted((task_fd, result_fd))
@@ -195,7 +196,6 @@ def _child(task_fd: int, result_fd: int, sandbox, runner, frames, seed) -> None:
         os.closerange(high + 1, 1 << 16)
         if not sandbox.apply():
             os._exit(3)  # no sandbox, no task: the parent reports the task as crashed
-        seed(0)  # every task starts from the same random state
         chunks = []
         while True:
             chunk = os.read(task_fd, 1 << 16)
