@@ -14,6 +14,10 @@ reaped; from /proc), which a loaded machine inflates less than wall-clock rates:
 rate two idle cores could reach; and beside it the floor of any fork-per-check design on this machine
 now: a bare `python -s -S` with the fork servers' modules, warmed, forking a child per check that only
 compiles and runs it (no sandbox, no pipes). Prints a table; not a test.
+
+`--ab` adds an A/B of the untrusted design choices in this one run: one fork server per worker with
+common modules preloaded (the earlier design), two per worker, and two per worker with slim servers for
+tasks that name no import (the default), each on the 800 assertion programs, in alternating rounds.
 """
 
 from __future__ import annotations
@@ -157,12 +161,41 @@ def _cpu_seconds() -> tuple[float, float, float]:
     return me.user + me.system, own, reaped
 
 
+AB_DESIGNS = (  # (name, fork servers per worker, slim servers)
+    ("1 fork server per worker, preloaded", 1, False),
+    ("2 fork servers per worker, preloaded", 2, False),
+    ("2 fork servers per worker, slim (default)", 2, True),
+)
+
+
+def untrusted_ab(programs: list[Program], workers: int, rounds: int) -> list[tuple[str, float, float]]:
+    """(design, median checks/s, CPU ms per check) for each of AB_DESIGNS, rounds alternating."""
+    executors = [Executor(workers=workers, fork_servers=per * workers, slim_servers=slim) for _, per, slim in AB_DESIGNS]
+    rates: list[list[float]] = [[] for _ in AB_DESIGNS]
+    cpu: list[float] = [0.0] * len(AB_DESIGNS)
+    try:
+        for ex in executors:
+            ex.run(programs[:50])  # starts its fork servers
+        for _ in range(rounds):
+            for k, ex in enumerate(executors):
+                before, start = _cpu_seconds(), time.perf_counter()
+                assert all(r.ok for r in ex.run(programs))
+                rates[k].append(len(programs) / (time.perf_counter() - start))
+                cpu[k] += sum(_cpu_seconds()) - sum(before)
+    finally:
+        for ex in executors:
+            ex.close()
+    return [(name, statistics.median(r), c * 1000 / (len(programs) * rounds))
+            for (name, _, _), r, c in zip(AB_DESIGNS, rates, cpu)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--baseline-n", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--ab", action="store_true", help="also compare the untrusted design choices (see above)")
     args = parser.parse_args()
 
     rows = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
@@ -212,6 +245,11 @@ def main() -> None:
         "trusted traced >= 15x": trace_rate / base >= 15,
     }
     print("targets: " + ", ".join(f"{k}: {'PASS' if v else 'MISS'}" for k, v in checks_ok.items()))
+    if args.ab:
+        print(f"A/B, untrusted assertion programs, {args.repeat} alternating rounds:")
+        for name, rate, ms in untrusted_ab(plain, args.workers, args.repeat):
+            print(f"  {name:44s} {rate:8.1f} checks/s {rate / base:6.1f}x  {ms:.2f} ms CPU per check")
+        print(f"load {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import subprocess
 import sys
 
 import pytest
 
-from codereasoner.execution import ExecLimits, Executor, Trust, default_executor, isolation_report
-from codereasoner.records import Program, RunStatus
+from codereasoner.execution import ExecLimits, Executor, Trust, default_executor, isolation_report, values
+from codereasoner.records import CallJob, Program, RunStatus
 
 
 def test_results_come_back_in_input_order(executor):
@@ -66,9 +67,26 @@ def test_untrusted_mode_runs_two_fork_servers_per_worker():
     for servers, expected in ((None, 2), (1, 1), (3, 3)):
         with Executor(workers=1, fork_servers=servers) as ex:
             assert all(r.ok for r in ex.run(programs))
-            pool = ex._pools["untrusted"]
+            pool = ex._pools["untrusted-slim"]
             assert len(pool.slots) == expected and ex.spawned == expected
             assert all(slot.state == "ready" for slot in pool.slots)
+
+
+def test_tasks_that_name_no_import_run_in_slim_fork_servers():
+    plain = Program("plain", "def f():\n    return sorted({3, 1, 2})", "f()")
+    seeded = Program("seeded", "import random\ndef f():\n    return random.random()", "f()")
+    hidden = Program("hidden", "def f():\n    m = __builtins__.__dict__['__imp' + 'ort__']('heapq')\n    return m.nsmallest(1, [2, 1])", "f()")
+    with Executor(workers=1) as ex:
+        assert [r.result for r in ex.run([plain, hidden])] == ["[1, 2, 3]", "[1]"]  # an import by string tricks works
+        assert sorted(ex._pools) == ["untrusted-slim"]
+        first = ex.run([seeded])[0].result
+        assert sorted(ex._pools) == ["untrusted", "untrusted-slim"]
+        calls = ex.run_calls([CallJob("c", "def g(x):\n    return x", calls=("__import__('math').floor(2.5)",))])
+        assert values.decode(calls[0].results[0].value) == 2
+        assert not ex._pools["untrusted-slim"].preload and ex._pools["untrusted"].preload
+    with Executor(workers=1, slim_servers=False) as ex:
+        assert ex.run([plain, seeded])[1].result == first and sorted(ex._pools) == ["untrusted"]
+    assert float(first) == random.Random(0).random()
 
 
 def test_random_is_seeded_per_task(executor):

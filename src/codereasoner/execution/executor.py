@@ -41,16 +41,19 @@ class Executor:
     """Runs programs and call jobs in sandboxed processes; see the module docstring.
 
     `workers` processes per mode (default: CPU count); `fork_servers` the fork servers of untrusted mode
-    (default: FORK_SERVERS_PER_WORKER per worker); `tasks_per_worker` recycles trusted workers after that
+    (default: FORK_SERVERS_PER_WORKER per worker); `slim_servers=False` sends every untrusted task to the
+    fork servers that preload common modules (by default a task whose code names no import runs in a slim
+    one, which is cheaper to fork: docs/engine.md); `tasks_per_worker` recycles trusted workers after that
     many tasks; `namespaces=False` skips `unshare` (tests of the fallback); `hash_seed` is PYTHONHASHSEED
     in every sandbox (docs/formats.md: 0).
     """
 
     def __init__(self, workers: int | None = None, limits: ExecLimits = ExecLimits(), *,
                  tasks_per_worker: int | None = None, namespaces: bool | None = None, hash_seed: int = 0,
-                 fork_servers: int | None = None) -> None:
+                 fork_servers: int | None = None, slim_servers: bool = True) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.fork_servers = max(1, fork_servers or FORK_SERVERS_PER_WORKER * self.workers)
+        self.slim_servers = slim_servers
         self.limits = limits
         self.hash_seed = hash_seed
         self.tasks_per_worker = tasks_per_worker
@@ -105,7 +108,8 @@ class Executor:
                 def convert(index: int, ending: Ending) -> Run:
                     return _program_run(programs[index], ending, trace, limits, self.python)
 
-                done = self._untrusted(specs, flags, limits, convert)
+                imports = [_names_import(p.code, p.call) for p in programs]
+                done = self._untrusted(specs, flags, imports, limits, convert)
             yield from _in_order(done, len(programs), progress, "exec")
 
     def run_calls(self, jobs: Sequence[CallJob], *, limits: ExecLimits | None = None,
@@ -126,7 +130,8 @@ class Executor:
                 return run or CallRun(jobs[index].id, RunStatus.CRASHED, error="the task broke the protocol")
 
             specs = [_call_spec(j, limits, shared) for j in jobs]
-            done = self._untrusted(specs, [j.packages for j in jobs], limits, convert)
+            imports = [_names_import(j.code, *j.calls) for j in jobs]
+            done = self._untrusted(specs, [j.packages for j in jobs], imports, limits, convert)
             return list(_in_order(done, len(jobs), progress, "calls"))
 
     async def arun(self, programs: Sequence[Program], *, trace: bool = False, limits: ExecLimits | None = None,
@@ -174,11 +179,15 @@ class Executor:
         if os.getpid() != self._pid:
             raise RuntimeError("Executor used in a forked child process; create a new Executor there")
 
-    def _untrusted(self, specs: list[Spec], packages: list[bool], limits: ExecLimits, convert) -> Iterator:  # noqa: ANN001
+    def _untrusted(self, specs: list[Spec], packages: list[bool], imports: list[bool], limits: ExecLimits,
+                   convert) -> Iterator:  # noqa: ANN001
         """(index, record) as tasks end. Tasks that may read site-packages go to fork servers of their own
-        (a Landlock layer can only narrow, so the other servers never had it)."""
-        for mode, wanted in (("untrusted", False), ("untrusted-packages", True)):
-            indices = [i for i, p in enumerate(packages) if p is wanted]
+        (a Landlock layer can only narrow, so the other servers never had it); tasks whose code names no
+        import go to slim ones (unless `slim_servers` is off), the rest to servers that preload modules."""
+        modes = ["untrusted-packages" if p else "untrusted" if i or not self.slim_servers else "untrusted-slim"
+                 for p, i in zip(packages, imports)]
+        for mode in ("untrusted-slim", "untrusted", "untrusted-packages"):
+            indices = [i for i, m in enumerate(modes) if m == mode]
             if indices:
                 pool = self._pool(mode, limits)
                 for k, ending in pool.execute([specs[i] for i in indices]):  # type: ignore[union-attr]
@@ -204,19 +213,27 @@ class Executor:
                 pool = PersistentPool(self.workers, limits.memory_mb, self.namespaces, self.hash_seed, self._spawn,
                                       self.tasks_per_worker)
             else:
-                packages = mode == "untrusted-packages"
+                packages, preload = mode == "untrusted-packages", mode != "untrusted-slim"
                 servers = self.workers if packages else self.fork_servers
-                pool = ForkPool(servers, limits.memory_mb, self.namespaces, self.hash_seed, self._spawn, packages)
+                pool = ForkPool(servers, limits.memory_mb, self.namespaces, self.hash_seed, self._spawn, packages,
+                                preload)
                 pool.start()
                 if self.namespaces and all(s.state == "dead" for s in pool.slots):
                     self.namespaces = False  # e.g. not root in a container: weaker, and said so
-                    pool = ForkPool(servers, limits.memory_mb, False, self.hash_seed, self._spawn, packages)
+                    pool = ForkPool(servers, limits.memory_mb, False, self.hash_seed, self._spawn, packages, preload)
                     pool.start()
                 if all(s.state == "dead" for s in pool.slots):
                     raise RuntimeError("codereasoner: could not start any sandbox process")
                 isolation.announce(isolation.describe(pool.applied, self.namespaces))
             self._pools[mode] = pool
         return pool
+
+
+def _names_import(*sources: str) -> bool:
+    """Whether any of the task's code mentions `import` (a statement, `__import__`, importlib): such a task
+    goes to a fork server with the common modules preloaded. One that imports without naming it (built
+    by string tricks) still runs correctly in a slim server, only slower, and its `random` is not seeded."""
+    return any("import" in source for source in sources)
 
 
 def _limits_json(limits: ExecLimits) -> dict:

@@ -96,8 +96,9 @@ class ForkPool:
     """Fork servers, one per slot; see the module docstring."""
 
     def __init__(self, workers: int, memory_mb: int, namespaces: bool, hash_seed: int, spawn,  # noqa: ANN001
-                 packages: bool = False) -> None:
+                 packages: bool = False, preload: bool = True) -> None:
         self.memory_mb, self.namespaces, self.hash_seed, self.packages = memory_mb, namespaces, hash_seed, packages
+        self.preload = preload  # False: slim fork servers (forkserver.py), for tasks that name no import
         self._spawn = spawn  # runs isolation.spawn on the Executor's long-lived spawner thread
         self.slots = [_Slot() for _ in range(workers)]
         self.poller = select.epoll()
@@ -118,7 +119,7 @@ class ForkPool:
     def _start(self, slot: _Slot) -> None:
         try:
             server = self._spawn(isolation.spawn, self.memory_mb, self.namespaces, self.hash_seed, "forkserver",
-                                 self.packages)
+                                 self.packages, self.preload)
         except OSError as e:
             slot.failures += 1
             slot.state = "dead" if slot.failures >= SPAWN_RETRIES else "down"

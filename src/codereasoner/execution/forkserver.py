@@ -1,9 +1,11 @@
 """Execution stage, inside the sandbox: the fork server of one worker slot, and the one-shot task child.
 
 Started by isolation.py as `python -s -S forkserver.py SOCK WORKDIR MEMORY_MB SECCOMP_JSON NS SITES_JSON
-PACKAGES` in its own namespaces. It imports and hardens once (harden.py), then serves the parent over a
-SOCK_SEQPACKET socket and never runs a task's code itself. A server started with PACKAGES=1 serves only
-`packages=True` tasks: site-packages (read-only) is on its sys.path and in its Landlock layer.
+PACKAGES PRELOAD` in its own namespaces. It imports and hardens once (harden.py), then serves the parent
+over a SOCK_SEQPACKET socket and never runs a task's code itself. A server started with PACKAGES=1 serves
+only `packages=True` tasks: site-packages (read-only) is on its sys.path and in its Landlock layer. With
+PRELOAD=0 (a slim server, for tasks whose code names no import) it preloads nothing beyond what running a
+task needs: a smaller image, which every fork copies and every task process tears down.
 
     parent -> server  RUN(index, budget_s) + two fds by SCM_RIGHTS: the task pipe's read end and
                       the result pipe's write end (both pipes belong to this one task)
@@ -24,9 +26,9 @@ import gc
 import json
 import marshal
 import os
+import _socket
 import select
 import signal
-import socket
 import struct
 import sys
 import time
@@ -42,12 +44,15 @@ PACKAGES_PRELOAD = ("numpy", "pandas")  # what LiveCodeBench's prefix imports
 def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept together
     sock_fd, workdir, memory_mb, filters_path = int(argv[1]), argv[2], int(argv[3]), argv[4]
     namespaces, sites, packages = argv[5] == "1", [tuple(pair) for pair in json.loads(argv[6])], argv[7] == "1"
+    preload = argv[8] == "1"
     here = os.path.dirname(os.path.abspath(__file__))
-    register, os.register_at_fork = os.register_at_fork, _no_register
-    try:  # no reseeding from urandom in every child (~45 copied pages); the child seeds it itself
-        import random
-    finally:
-        os.register_at_fork = register
+    random = None
+    if preload:
+        register, os.register_at_fork = os.register_at_fork, _no_register
+        try:  # no reseeding from urandom in every child (~45 copied pages): seeded once below
+            import random
+        finally:
+            os.register_at_fork = register
     sys.path.insert(0, here)
     import harden
     import kernel  # noqa: F401 - imported here so that it can be hidden below
@@ -59,12 +64,12 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
         sys.path.remove(here)
     for name in ("harden", "kernel", "runner", "tracer", "values"):
         del sys.modules[name]  # programs cannot import them; the server keeps its references
-    for name in harden.SERVER_PRELOAD:
+    for name in harden.SERVER_PRELOAD if preload else ():
         __import__(name)
     sys.dont_write_bytecode = True
     sys.modules["__main__"] = types.ModuleType("__main__")
 
-    sock = socket.socket(fileno=sock_fd)
+    sock = _socket.socket(fileno=sock_fd)
 
     def preload_packages(site_paths: list[str]) -> None:  # once mounted, before limits: their memory is ours
         sys.path.extend(site_paths)
@@ -80,7 +85,8 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
     _warm(runner, frames)
     hello = {"ready": 1, "pid": os.getpid(), "applied": applied, "python": "%d.%d" % sys.version_info[:2]}
     sock.send(json.dumps(hello).encode())
-    random.seed(0)  # every task starts from this state: the server itself never draws from it
+    if random is not None:
+        random.seed(0)  # every task starts from this state: the server itself never draws from it
     gc.collect()
     gc.freeze()  # the children's collections never touch the server's objects: fewer copied pages
 
@@ -91,7 +97,7 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
         if pending:
             message, fds = pending.popleft()
         else:
-            message, fds, _, _ = socket.recv_fds(sock, 64, 2)
+            message, fds = _receive(sock)
         if not message:
             os._exit(0)  # the parent is gone
         command, index, budget = CMD.unpack(message)
@@ -120,6 +126,19 @@ WARM_LIMITS = {"timeout_s": 5.0, "max_steps": 1000, "max_repr": 200, "max_output
                "max_result_bytes": 10_000, "max_trace_bytes": 10_000, "max_trace_cells": 1000}
 
 
+FDS_SPACE = _socket.CMSG_LEN(2 * 4)  # a RUN carries two fds
+
+
+def _receive(sock: _socket.socket) -> tuple[bytes, list[int]]:
+    """One command and the fds it carries (socket.recv_fds, without importing `socket`: a smaller image)."""
+    message, ancillary, _, _ = sock.recvmsg(64, FDS_SPACE)
+    fds: list[int] = []
+    for level, kind, data in ancillary:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            fds.extend(struct.unpack("%di" % (len(data) // 4), data[: len(data) // 4 * 4]))
+    return message, fds
+
+
 def _no_register(**_: object) -> None:
     """Stands in for os.register_at_fork while `random` is imported."""
 
@@ -138,7 +157,7 @@ def _warm(runner, frames) -> None:  # noqa: ANN001
         os.close(frames.fd)
 
 
-def _wait(sock: socket.socket, poller: select.poll, pid: int, index: int, deadline: float, pending: deque) -> bool:
+def _wait(sock: _socket.socket, poller: select.poll, pid: int, index: int, deadline: float, pending: deque) -> bool:
     """Wait for the child to end; kill it at the deadline or when the parent says so (a RUN that comes
     meanwhile waits in `pending`). True if killed here."""
     pidfd = os.pidfd_open(pid)
@@ -153,7 +172,7 @@ def _wait(sock: socket.socket, poller: select.poll, pid: int, index: int, deadli
             for fd, _ in poller.poll(left * 1000):
                 if fd == pidfd:
                     return killed
-                message, fds, _, _ = socket.recv_fds(sock, 64, 2)
+                message, fds = _receive(sock)
                 if not message:  # the parent is gone: so is the task
                     os.kill(pid, signal.SIGKILL)
                     os._exit(0)

@@ -175,9 +175,9 @@ def sweep_orphans() -> int:
 
 
 def spawn(memory_mb: int, namespaces: bool, hash_seed: int = 0, role: str = "worker",
-          packages: bool = False) -> WorkerProcess:
+          packages: bool = False, preload: bool = True) -> WorkerProcess:
     """Start one worker (or, with `role="forkserver"`, a fork server, which with `packages` serves tasks
-    that may read site-packages); the caller reads its handshake."""
+    that may read site-packages, and without `preload` is a slim one); the caller reads its handshake."""
     import socket
 
     base = tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")  # work dir + site mount points
@@ -195,7 +195,7 @@ def spawn(memory_mb: int, namespaces: bool, hash_seed: int = 0, role: str = "wor
         fds = [child_end.detach()]
         ours = [parent_end.detach()]
         cmd = [sys.executable, "-s", "-S", str(FORKSERVER), str(fds[0]), workdir, str(memory_mb), filters,
-               str(int(namespaces)), json.dumps(sites), str(int(packages))]
+               str(int(namespaces)), json.dumps(sites), str(int(packages)), str(int(preload))]
     else:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()

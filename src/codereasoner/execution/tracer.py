@@ -16,8 +16,8 @@ full snapshots (docs/engine.md). The parent rebuilds the full locals of every st
 
 from __future__ import annotations
 
-import dis
 import gc
+import opcode
 import re
 import sys
 
@@ -31,7 +31,7 @@ _IMMUTABLE = frozenset({int, float, str, bool, type(None), bytes, complex, range
 _CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
 _BIG = 64  # containers longer than this get the bounded repr (builtin repr is O(n) per step)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # default reprs carry addresses: machine-dependent
-_NORMAL_EXIT = frozenset(dis.opmap[name] for name in ("RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE") if name in dis.opmap)
+_NORMAL_EXIT = frozenset(opcode.opmap[name] for name in ("RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE") if name in opcode.opmap)
 
 
 def bounded_repr(value: object, limit: int) -> str:
