@@ -46,13 +46,14 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
     namespaces, sites, packages = argv[5] == "1", [tuple(pair) for pair in json.loads(argv[6])], argv[7] == "1"
     preload = argv[8] == "1"
     here = os.path.dirname(os.path.abspath(__file__))
-    random = None
+    seed = None
     if preload:
         register, os.register_at_fork = os.register_at_fork, _no_register
         try:  # no reseeding from urandom in every child (~45 copied pages): seeded once below
             import random
         finally:
             os.register_at_fork = register
+        seed = random.seed
     sys.path.insert(0, here)
     import harden
     import kernel  # noqa: F401 - imported here so that it can be hidden below
@@ -85,8 +86,8 @@ def main(argv: list[str]) -> None:  # noqa: C901 - the server loop, kept togethe
     _warm(runner, frames)
     hello = {"ready": 1, "pid": os.getpid(), "applied": applied, "python": "%d.%d" % sys.version_info[:2]}
     sock.send(json.dumps(hello).encode())
-    if random is not None:
-        random.seed(0)  # every task starts from this state: the server itself never draws from it
+    if seed is not None:
+        seed(0)  # every task starts from this state: the server itself never draws from it
     gc.collect()
     gc.freeze()  # the children's collections never touch the server's objects: fewer copied pages
 
