@@ -264,3 +264,20 @@ def test_the_kernel_layers_are_all_there(solo):
     for layer in ("netns+pidns+mountns+ipcns+utsns", "seccomp", "landlock", "caps-dropped", "rlimits"):
         assert layer in report, report
     assert "WARNING" not in report and time.monotonic() > 0 and ctypes.sizeof(ctypes.c_ssize_t) == 8
+
+
+def test_slim_fork_servers_have_the_same_layers_and_boundary():
+    # Tasks that name no import run in slim fork servers (fewer modules preloaded): the same hardening, and a
+    # task that rewrites builtins (without naming an import) reaches no task after it in the same server.
+    tamper = ("def f():\n    b = __builtins__ if isinstance(__builtins__, dict) else __builtins__.__dict__\n"
+              "    b['len'] = lambda x: 42\n    b['sorted'].__self__.__dict__['abs'] = lambda x: -1\n"
+              "    return len([1])")
+    probe = Program("probe", "def f():\n    return (len([1, 2]), abs(-3), sorted([2, 1]))", "f()")
+    with Executor(workers=1, fork_servers=1) as ex:
+        runs = ex.run([Program("hostile", tamper, "f()"), probe, *VICTIMS])
+        assert runs[0].result == "42" and runs[1].result == "(2, 3, [1, 2])", runs[:2]
+        assert [r.result for r in runs[2:]] == TRUE
+        slim = ex._pools["untrusted-slim"]
+        assert list(ex._pools) == ["untrusted-slim"] and not slim.preload
+        assert ex.run([Program("i", "import os\ndef f():\n    return 1", "f()")])[0].result == "1"
+        assert slim.applied == ex._pools["untrusted"].applied and "seccomp" in slim.applied

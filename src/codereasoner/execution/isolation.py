@@ -5,8 +5,9 @@ worker (trusted mode) — is a fresh `python -s -S` (no site-packages, PYTHONHAS
 environment) started in its own session inside new network, PID, mount, IPC and UTS namespaces
 (`unshare`) when the machine allows it, with a private work dir, and hardens itself (harden.py,
 kernel.py) before any task. Untrusted tasks each run in a child forked from a fork server that never
-runs task code; the child adds its own Landlock and seccomp layers, answers on its own pipe straight to
-the parent, and dies after the task (forkserver.py). Tests: tests/execution/test_trust_boundary.py
+runs task code (a slim one, with fewer modules preloaded, for tasks that name no import: the same
+hardening); the child adds its own seccomp layer, answers on its own pipe straight to the parent, and
+dies after the task (forkserver.py). Tests: tests/execution/test_trust_boundary.py
 (attacks on other tasks) and test_isolation.py (resource attacks, both modes).
 
 Guarantees, untrusted mode (the default):
