@@ -66,6 +66,29 @@ def test_rl_task_selection_by_pass_rate(tmp_path, executor):
     assert cached["pool"] == 6 and 0.0 <= cached["mean_pass_rate"] <= 1.0
 
 
+def test_rl_task_selection_is_seeded(tmp_path, executor, monkeypatch):
+    """Two arms that start from one model with one seed select from identical samples (a paired comparison
+    of rewards or algorithms must not differ in its RL tasks by sampling noise)."""
+    import torch
+
+    from codereasoner.train import heldout, runner
+
+    cfg = apply_overrides(load_recipe("tiny").train, [*MICRO, "grpo.select_samples=2", "grpo.select_min=0",
+                                                      "grpo.select_max=1", "grpo.select_pool=0"])
+    draws: list[float] = []
+
+    def sampled_rates(model, tok, tasks, k, **kw):
+        draws.append(float(torch.rand(1)))  # what the sampler would draw first
+        return [0.5] * len(tasks)
+
+    monkeypatch.setattr(heldout, "pass_rates", sampled_rates)
+    for arm in ("a", "b"):
+        (tmp_path / arm).mkdir()
+        torch.rand(3)  # whatever else ran before this arm's selection
+        runner.select_tasks(None, None, _tasks(4), cfg, tmp_path / arm, executor)
+    assert len(draws) == 2 and draws[0] == draws[1]
+
+
 def test_train_cli_sft(tmp_path, capsys):
     from codereasoner.cli.main import main
 

@@ -244,6 +244,9 @@ def select_tasks(model: Any, tok: Any, tasks: Sequence[Task], cfg: TrainConfig, 
     pool = list(tasks)
     if g.select_pool and len(pool) > g.select_pool:
         pool = random.Random(cfg.seed).sample(pool, g.select_pool)
+    import torch
+
+    torch.manual_seed(cfg.seed)  # arms that share a start model and seed draw the same samples, so the same tasks
     rates = pass_rates(model, tok, pool, g.select_samples, executor=executor,
                        max_new_tokens=g.max_completion_length, temperature=g.temperature)
     kept = [t for t, p in zip(pool, rates) if g.select_min <= p <= g.select_max]
