@@ -34,19 +34,12 @@ from pathlib import Path
 
 import ast
 
+from codereasoner.evaluation.benchmarks import BENCHMARKS
+from codereasoner.evaluation.benchmarks.cruxeval import load_items
 from codereasoner.execution import Executor, Trust
 from codereasoner.execution.values import decode
 from codereasoner.records import CallJob, Program
 
-def _default_data() -> Path:
-    """`codereasoner benchmarks fetch`'s copy, else a `shared/benchmarks` folder beside this checkout."""
-    from codereasoner.config import benchmarks_root
-
-    fetched = benchmarks_root() / "cruxeval" / "cruxeval.jsonl"
-    return fetched if fetched.exists() else Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "cruxeval" / "cruxeval.jsonl"
-
-
-DATA = _default_data()
 UNSAFE_LIMIT = 60_000  # checks/s on one core, in-process, no isolation (issue 2's reference figure)
 
 
@@ -191,14 +184,18 @@ def untrusted_ab(programs: list[Program], workers: int, rounds: int) -> list[tup
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--data", help="cruxeval.jsonl or its folder (default: $CODEREASONER_BENCHMARKS/cruxeval/, "
+                        "else the copy `codereasoner benchmarks fetch cruxeval` keeps)")
     parser.add_argument("--baseline-n", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--ab", action="store_true", help="also compare the untrusted design choices (see above)")
     args = parser.parse_args()
 
-    rows = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
+    data = BENCHMARKS.get("cruxeval")().resolve_data(args.data)  # --data, else under benchmarks_root()
+    if data is None:
+        raise SystemExit("bench_exec: no local CRUXEval (run `codereasoner benchmarks fetch cruxeval` or pass --data)")
+    rows = load_items(data)
     sources = checks(rows)
     plain = [Program(r["id"], s, "None") for r, s in zip(rows, sources)]
     traced = [Program(r["id"], r["code"], f"f({r['input']})") for r in rows]
