@@ -210,6 +210,13 @@ def _retry_after(e: urllib.error.HTTPError) -> float | None:
 Responder = Callable[[str, dict[str, Any]], list[str]]
 
 
+class _BackloggedServer(ThreadingHTTPServer):
+    """The standard library's listen backlog is 5: a client opening more connections at once loses a SYN,
+    which the kernel resends only after a second."""
+
+    request_queue_size = 128
+
+
 class LocalServer:
     """An OpenAI-compatible HTTP server on 127.0.0.1 in a background thread.
 
@@ -224,7 +231,7 @@ class LocalServer:
         self.requests: list[dict[str, Any]] = []
         self._failures: list[int] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd = _BackloggedServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
