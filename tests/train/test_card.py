@@ -39,3 +39,11 @@ def test_a_plain_local_directory_is_named_in_the_text_only(tmp_path):
     assert base_model_id(start) is None
     card = model_card(_run(tmp_path, {"made_by": "0" * 16, "name": "my-7b"}), "sft", start)
     assert "base_model:" not in card and "[None]" not in card and f"the local checkpoint `{start}`" in card
+
+
+def test_a_freshly_built_tiny_model_is_named_as_such(tmp_path):
+    start = tmp_path / "sft-run" / "model0"  # what the SFT stage builds when it starts from scratch
+    start.mkdir(parents=True)
+    (start / "params.json").write_text(json.dumps({"stage": "start", "tiny": {"hidden_size": 128}}))
+    card = model_card(_run(tmp_path, {"path": str(start)}), "sft", start)
+    assert "the embedded tiny model, trained from scratch" in card and "local checkpoint" not in card

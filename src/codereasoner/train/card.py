@@ -93,6 +93,8 @@ def model_card(out: str | Path, stage: str, start: str | Path | None) -> str:
     front += ["tags:", "- codereasoner", "- code-execution-reasoning", "- trl", f"- {stage}", "---", ""]
     if start is None or params.get("start") == "new":
         origin = "the embedded tiny model, trained from scratch"
+    elif _params(Path(start)).get("stage") == "start":  # a tiny model just built from its config (OUT/model0)
+        origin = f"the embedded tiny model, trained from scratch (built in `{start}`)"
     else:
         origin = f"[{base}](https://huggingface.co/{base})" if base else f"the local checkpoint `{start}`"
     body = [f"# {out.name} — codereasoner {stage.upper()}", "",
