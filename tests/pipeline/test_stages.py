@@ -122,6 +122,14 @@ def test_quickstart_report_has_the_documented_contract(tmp_path):
     assert "compute-matched" in (tmp_path / "report.md").read_text()
 
 
+@pytest.mark.parametrize(("threads", "per_arm"), [(1, 1), (2, 1), (4, 2)])
+def test_quickstart_arms_beside_each_other_share_the_threads(threads, per_arm):
+    from codereasoner.pipeline.quickstart import arm_recipe
+
+    rec = load_recipe("tiny", [f"train.threads={threads}"])
+    assert arm_recipe(rec, threads).train.threads == per_arm and rec.train.threads == threads
+
+
 @pytest.mark.slow
 def test_quickstart_end_to_end_resumes_and_refuses_changed_settings(tmp_path):
     """The README's main job at a micro size: every artefact is written and the report is consistent."""

@@ -6,7 +6,7 @@ data (tiny recipe) → split (test and validation programs unseen by skeleton) �
 - `sft_matched`: the compute-matched control — SFT from the same tiny start model for as many optimizer
   steps as SFT + GRPO together, on the same data (the SFT and the RL tasks, with their answers).
 All three start from one tiny model (OUT/model0, tokenizer trained on every training task). With two or more
-threads the control trains in a second process beside the SFT → GRPO chain (one core each). Each arm is
+threads the control trains in a second process beside the SFT → GRPO chain, each with half of them. Each arm is
 scored greedily on the same test tasks (95 % intervals, paired differences); curves during training use the
 validation tasks only. Every stage resumes from what it wrote; OUT is locked for the run.
 Writes OUT/report.json, OUT/report.md and PNG plots (pipeline/report.py).
@@ -90,24 +90,24 @@ def quickstart(out_dir: str | Path, recipe: str = "tiny", *, threads: int = 2, p
             start = start_stage(train, rec, out / "model0", executor=executor, overwrite=overwrite)
             clock.lap("start_model", parameters=parameter_count(start))
             # The control does not depend on the RL arm: with two threads it trains beside it, one core each.
-            parallel = threads >= 2
+            parallel, arm = threads >= 2, arm_recipe(rec, threads)
             with ExitStack() as stack:
                 matched = None
                 if parallel:
                     spawn = multiprocessing.get_context("spawn")
                     pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=spawn))
-                    matched = pool.submit(matched_arm, train, rec, out / "sft_matched", start, steps["sft_matched"],
+                    matched = pool.submit(matched_arm, train, arm, out / "sft_matched", start, steps["sft_matched"],
                                           common)
-                set_threads(threads - 1 if parallel else threads)
-                models = {"sft": sft_stage(split.sft, rec, out / "sft", executor=executor, start=start,
+                set_threads(arm.train.threads)
+                models = {"sft": sft_stage(split.sft, arm, out / "sft", executor=executor, start=start,
                                            progress=progress, **common)}
                 clock.lap("sft", steps=steps["sft"])
-                models["grpo"] = grpo_stage(models["sft"], split.rl, rec, out / "grpo", executor=executor,
+                models["grpo"] = grpo_stage(models["sft"], split.rl, arm, out / "grpo", executor=executor,
                                             progress=progress, **common)
                 clock.lap("grpo", steps=rec.train.grpo.max_steps, reward=rec.rl_reward().name,
                           note="includes RL-task selection")
                 if matched is None:
-                    models["sft_matched"] = matched_arm(train, rec, out / "sft_matched", start, steps["sft_matched"],
+                    models["sft_matched"] = matched_arm(train, arm, out / "sft_matched", start, steps["sft_matched"],
                                                         common, executor=executor, progress=progress)[0]
                     clock.lap("sft_matched", steps=steps["sft_matched"])
                 else:
@@ -122,9 +122,18 @@ def quickstart(out_dir: str | Path, recipe: str = "tiny", *, threads: int = 2, p
                                        parameters=parameter_count(models["grpo"]), seconds=clock.total())
 
 
+def arm_recipe(rec: Recipe, threads: int) -> Recipe:
+    """The recipe each arm trains with: with the control in a second process, each side gets half the threads
+    (the trainers set torch's thread count from `train.threads`; two processes of 2 threads on 2 cores ran
+    SFT ~3x slower than one thread each)."""
+    from codereasoner.config import apply_overrides
+
+    return apply_overrides(rec, [f"train.threads={max(1, threads // 2) if threads >= 2 else threads}"])
+
+
 def matched_arm(tasks: Sequence[Task], rec: Recipe, out: Path, start: Path, steps: int, common: dict[str, Any],
                 executor: ExecutorLike | None = None, progress: bool = False) -> tuple[Path, float, float]:
-    """The compute-matched SFT control; in a process of its own (one thread) when `executor` is None.
+    """The compute-matched SFT control; in a process of its own (`train.threads` threads) when `executor` is None.
     Returns (final model, wall seconds, CPU seconds)."""
     from codereasoner.execution import Executor
     from codereasoner.pipeline.common import quiet_libraries
@@ -135,7 +144,7 @@ def matched_arm(tasks: Sequence[Task], rec: Recipe, out: Path, start: Path, step
     with ExitStack() as stack:
         if executor is None:
             quiet_libraries(progress)
-            set_threads(1)
+            set_threads(rec.train.threads)
             executor = stack.enter_context(Executor(workers=1))
         final = sft_stage(tasks, rec, out, executor=executor, start=start, steps=steps, progress=progress, **common)
     return final, round(time.perf_counter() - wall, 1), round(time.process_time() - cpu, 1)
