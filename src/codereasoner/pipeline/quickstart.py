@@ -128,7 +128,7 @@ def arm_recipe(rec: Recipe, threads: int) -> Recipe:
     SFT ~3x slower than one thread each)."""
     from codereasoner.config import apply_overrides
 
-    return apply_overrides(rec, [f"train.threads={max(1, threads // 2) if threads >= 2 else threads}"])
+    return apply_overrides(rec, [f"train.threads={threads // 2 or threads}"])  # 1 (or 0: torch's default) stays
 
 
 def matched_arm(tasks: Sequence[Task], rec: Recipe, out: Path, start: Path, steps: int, common: dict[str, Any],
